@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MS_XFORM_H
+#define MS_XFORM_H
+
+/*
+ * The transform stage of a worker: for a burst of media packets, each bound
+ * to the inbound stream of the leg it arrived on and the outbound stream of
+ * the paired leg, run every inbound transform (SRTP -> RTP), then every
+ * outbound transform (RTP -> SRTP), as bursts through the crypto engine.
+ * A NULL stream means that leg is plain RTP. Dropped packets are freed and
+ * counted by reason and direction; survivors stay in order.
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "srtp.h"
+
+/* What the stage needs to know about one packet. */
+struct ms_xform_meta {
+	struct ms_srtp_stream *in;  /* leg it arrived on; NULL: plain RTP */
+	struct ms_srtp_stream *out; /* paired leg it leaves by; NULL: plain RTP */
+	uint8_t rtcp;               /* RTCP (SRTCP) rather than RTP */
+};
+
+/* Per-lcore counters: dataplane (owner lcore): rw; ctlplane: ro, relaxed. */
+struct ms_xform_stats {
+	uint64_t unprotected;
+	uint64_t protected;
+	uint64_t passed_plain; /* RTP -> RTP: no transform */
+	uint64_t in_drops[MS_SRTP_RESULT_COUNT];
+	uint64_t out_drops[MS_SRTP_RESULT_COUNT];
+};
+
+struct ms_xform {
+	struct ms_crypto_lcore *crypto;
+	struct ms_xform_stats stats;
+} __rte_cache_aligned;
+
+/* Returns how many packets survive, compacted to the front of pkts and meta. */
+uint16_t ms_xform_burst(struct ms_xform *x, struct rte_mbuf **pkts, struct ms_xform_meta *meta,
+			uint16_t n);
+
+#endif

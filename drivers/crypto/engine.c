@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "ms_log.h"
+#include "srtp.h"
+#include "engines.h"
+
+static const struct ms_crypto_engine *const engines[] = {
+	&ms_engine_ipsecmb,
+#ifdef MS_HAVE_LIBSRTP2
+	&ms_engine_libsrtp,
+#endif
+};
+
+/* Result of probe + known-answer tests, per engine: 1 not run, else 0 or -errno. */
+static int engine_state[RTE_DIM(engines)] = {[0 ... RTE_DIM(engines) - 1] = 1};
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct ms_crypto_engine *
+ms_crypto_engine_find(const char *name)
+{
+	for (unsigned i = 0; i < RTE_DIM(engines); i++)
+		if (strcmp(engines[i]->name, name) == 0)
+			return engines[i];
+	return NULL;
+}
+
+const struct ms_crypto_engine *const *
+ms_crypto_engine_list(unsigned *count)
+{
+	*count = RTE_DIM(engines);
+	return engines;
+}
+
+int
+ms_crypto_engine_init(const struct ms_crypto_engine *engine)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < RTE_DIM(engines); i++)
+		if (engines[i] == engine)
+			break;
+	if (i == RTE_DIM(engines))
+		return -ENOENT;
+
+	pthread_mutex_lock(&engine_lock);
+	if (engine_state[i] != 1) {
+		ret = engine_state[i];
+		pthread_mutex_unlock(&engine_lock);
+		return ret;
+	}
+	ret = engine->probe();
+	if (ret < 0) {
+		MS_LOG(ERR, crypto, "engine %s cannot run on this machine", engine->name);
+	} else {
+		ret = engine->selftest();
+		if (ret < 0)
+			MS_LOG(ERR, crypto, "engine %s failed its known-answer tests: refusing to use it",
+			       engine->name);
+		else
+			MS_LOG(INFO, crypto, "engine %s: known-answer tests passed", engine->name);
+	}
+	engine_state[i] = ret;
+	pthread_mutex_unlock(&engine_lock);
+	return ret;
+}
+
+int
+ms_srtp_ctx_cfg_check(const struct ms_srtp_ctx_cfg *cfg, const char **why)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(cfg->suite);
+
+	if (si == NULL) {
+		*why = "unknown suite";
+		return -EINVAL;
+	}
+	if (cfg->mki_len > MS_SRTP_MAX_MKI_LEN) {
+		*why = "MKI longer than 4 bytes";
+		return -EINVAL;
+	}
+	if (cfg->nb_keys < 1 || cfg->nb_keys > MS_SRTP_MAX_KEYS) {
+		*why = "a context holds one or two keys";
+		return -EINVAL;
+	}
+	if (cfg->flags & ~MS_SRTP_CTX_RTCP_UNENCRYPTED) {
+		*why = "unknown context flag";
+		return -EINVAL;
+	}
+	for (unsigned k = 0; k < cfg->nb_keys; k++) {
+		const struct ms_srtp_key_cfg *kc = &cfg->keys[k];
+		uint8_t acc = 0;
+
+		for (unsigned b = 0; b < si->master_key_len; b++)
+			acc |= kc->key[b];
+		if (acc == 0) {
+			*why = "master key is all zeros";
+			return -EINVAL;
+		}
+		if (kc->rtp_lifetime > MS_SRTP_RTP_LIFETIME_MAX ||
+		    kc->rtcp_lifetime > MS_SRTP_RTCP_LIFETIME_MAX - 1) {
+			*why = "key lifetime beyond the RFC 3711 limit";
+			return -EINVAL;
+		}
+	}
+	if (cfg->nb_keys == 2 && cfg->mki_len > 0 &&
+	    memcmp(cfg->keys[0].mki, cfg->keys[1].mki, cfg->mki_len) == 0) {
+		*why = "two keys with the same MKI";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+ms_srtp_stream_cfg_check(const struct ms_srtp_stream_cfg *cfg, const char **why)
+{
+	if (cfg->dir != MS_SRTP_PROTECT && cfg->dir != MS_SRTP_UNPROTECT) {
+		*why = "direction must be protect or unprotect";
+		return -EINVAL;
+	}
+	if (cfg->replay_window != 0 &&
+	    (cfg->replay_window < MS_SRTP_REPLAY_WINDOW_MIN ||
+	     cfg->replay_window > MS_SRTP_REPLAY_WINDOW_MAX)) {
+		*why = "replay window must be 64..8192 packets";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Warn well before the hard limit, as libsrtp does with 2^16 packets to spare. */
+static uint64_t
+soft_limit(uint64_t limit)
+{
+	uint64_t margin = RTE_MIN(limit / 8, (uint64_t)1 << 16);
+
+	return limit - RTE_MAX(margin, (uint64_t)1);
+}
+
+void
+ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *engine,
+		      const struct ms_srtp_ctx_cfg *cfg)
+{
+	static uint32_t next_key_id = 1;
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(cfg->suite);
+
+	ctx->engine = engine;
+	ctx->suite = (uint8_t)cfg->suite;
+	ctx->cipher = (uint8_t)si->cipher;
+	ctx->mki_len = cfg->mki_len;
+	ctx->nb_keys = cfg->nb_keys;
+	ctx->rtp_tag_len = si->rtp_tag_len;
+	ctx->rtcp_tag_len = si->rtcp_tag_len;
+	ctx->aes_key_len = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
+	ctx->rtcp_encrypt = si->cipher != MS_CIPHER_NULL &&
+			    !(cfg->flags & MS_SRTP_CTX_RTCP_UNENCRYPTED);
+	for (unsigned k = 0; k < cfg->nb_keys; k++) {
+		const struct ms_srtp_key_cfg *kc = &cfg->keys[k];
+		uint64_t rtp = kc->rtp_lifetime ? kc->rtp_lifetime : MS_SRTP_RTP_LIFETIME_MAX;
+		uint64_t rtcp = kc->rtcp_lifetime ? kc->rtcp_lifetime : MS_SRTP_RTCP_LIFETIME_MAX - 1;
+
+		ctx->key_id[k] = __atomic_fetch_add(&next_key_id, 1, __ATOMIC_RELAXED);
+		ctx->rtp_from[k] = kc->rtp_from;
+		ctx->rtcp_from[k] = kc->rtcp_from;
+		ctx->rtp_limit[k] = rtp;
+		ctx->rtp_soft[k] = soft_limit(rtp);
+		ctx->rtcp_limit[k] = (uint32_t)rtcp;
+		ctx->rtcp_soft[k] = (uint32_t)soft_limit(rtcp);
+		memcpy(ctx->mki[k], kc->mki, cfg->mki_len);
+	}
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MS_IMB_H
+#define MS_IMB_H
+
+/*
+ * The ipsec-mb engine's internal layout.
+ *
+ * A burst is transformed in passes: parse and build every packet's jobs, run
+ * all AES-CTR jobs as synchronous cipher bursts (VAES), run all HMAC-SHA1 jobs
+ * as one hash burst (16 AVX-512 lanes, or SHA-NI when the burst is too small
+ * to fill lanes), then commit stream state in packet order. AES-GCM goes
+ * straight to ipsec-mb's direct GCM functions, which need no lanes.
+ */
+
+#include <intel-ipsec-mb.h>
+
+#include "kat.h"
+#include "srtp.h"
+
+/* Below this many HMACs the SHA-NI manager beats half-empty AVX-512 lanes. */
+#define IMB_SHANI_MAX_HASHES 12
+
+/* HMAC-SHA1 output ipsec-mb writes: it refuses 10, so ask for 12 and keep 10 or 4. */
+#define IMB_HMAC_SHA1_OUT 12
+
+/* Session keys of one packet kind (SRTP or SRTCP) for AES-CM or NULL + HMAC-SHA1. */
+struct imb_cm_keys {
+	uint8_t salt[16];         /* session salt, already shifted: bytes 14-15 are zero */
+	uint8_t ipad[32];         /* SHA-1 state after hashing (auth key ^ ipad) */
+	uint8_t opad[32];         /* SHA-1 state after hashing (auth key ^ opad) */
+	uint8_t enc_keys[15 * 16]; /* AES round keys; AES-128 uses the first 176 bytes */
+} __rte_cache_aligned;
+
+struct imb_gcm_keys {
+	uint8_t salt[16]; /* 12-byte session salt */
+	uint8_t pad[48];
+	struct gcm_key_data key;
+} __rte_cache_aligned;
+
+/* All session material derived from one master key. */
+struct imb_cm_slot {
+	struct imb_cm_keys rtp;
+	struct imb_cm_keys rtcp;
+};
+
+struct imb_gcm_slot {
+	struct imb_gcm_keys rtp;
+	struct imb_gcm_keys rtcp;
+};
+
+struct imb_ctx {
+	struct ms_srtp_ctx head;
+	/* nb_keys slots: struct imb_gcm_slot for AES-GCM, else struct imb_cm_slot */
+	uint8_t slots[] __rte_cache_aligned;
+};
+
+static inline size_t
+imb_slot_size(enum ms_srtp_cipher cipher)
+{
+	return cipher == MS_CIPHER_AES_GCM ? sizeof(struct imb_gcm_slot) : sizeof(struct imb_cm_slot);
+}
+
+static inline const struct imb_cm_slot *
+imb_cm_slot(const struct imb_ctx *c, unsigned slot)
+{
+	return (const struct imb_cm_slot *)c->slots + slot;
+}
+
+static inline const struct imb_gcm_slot *
+imb_gcm_slot(const struct imb_ctx *c, unsigned slot)
+{
+	return (const struct imb_gcm_slot *)c->slots + slot;
+}
+
+/*
+ * State of one SSRC within a stream. The replay window words follow: first
+ * the SRTP window, then the SRTCP window, word_mask + 1 words each.
+ */
+struct imb_ssrc {
+	uint32_t ssrc;
+	uint32_t last_used; /* stream tick of its last packet, for LRU eviction */
+	uint64_t rtp_top;   /* highest SRTP index: ROC << 16 | s_l */
+	uint64_t rtcp_top;  /* inbound: highest SRTCP index; outbound: last one sent */
+	uint8_t rtp_seen;   /* the SRTP window holds at least one index */
+	uint8_t rtcp_seen;  /* an SRTCP packet was accepted (inbound) or sent (outbound) */
+	uint8_t reserved[6];
+	uint64_t bits[];
+};
+
+static inline uint64_t *
+imb_ssrc_rtp_bits(struct imb_ssrc *ss)
+{
+	return ss->bits;
+}
+
+/* Everything here but the head's ctx pointer belongs to the owner lcore. */
+struct imb_stream {
+	struct ms_srtp_stream head;
+	uint32_t tick;
+	uint32_t window;
+	uint32_t word_mask;
+	uint32_t ssrc_stride; /* bytes per struct imb_ssrc with its windows, cache-line multiple */
+	uint32_t nb_ssrc;
+	uint32_t ssrc_ids[MS_SRTP_SSRC_SLOTS];
+	uint8_t reserved[20];
+	uint8_t ssrc_state[] __rte_cache_aligned;
+};
+
+static inline struct imb_ssrc *
+imb_ssrc_at(struct imb_stream *s, unsigned i)
+{
+	return (struct imb_ssrc *)(s->ssrc_state + (size_t)i * s->ssrc_stride);
+}
+
+static inline uint64_t *
+imb_ssrc_rtcp_bits(const struct imb_stream *s, struct imb_ssrc *ss)
+{
+	return ss->bits + s->word_mask + 1;
+}
+
+static inline struct imb_ssrc *
+imb_ssrc_find(struct imb_stream *s, uint32_t ssrc)
+{
+	for (uint32_t i = 0; i < s->nb_ssrc; i++)
+		if (s->ssrc_ids[i] == ssrc)
+			return imb_ssrc_at(s, i);
+	return NULL;
+}
+
+/* Takes a free SSRC slot, or the least recently used one. Owner lcore only. */
+struct imb_ssrc *imb_ssrc_add(struct imb_stream *s, uint32_t ssrc);
+
+static inline void
+imb_ssrc_touch(struct imb_stream *s, struct imb_ssrc *ss)
+{
+	ss->last_used = ++s->tick;
+}
+
+/* Per-packet scratch of one burst. */
+struct imb_op {
+	const struct imb_ctx *ctx; /* read once per packet: a rekey may publish mid-burst */
+	struct imb_ssrc *ss;       /* NULL: first packet of an SSRC in this stream */
+	uint64_t index;            /* SRTP packet index or SRTCP index */
+	uint32_t ssrc;
+	uint16_t hdr_len;          /* start of the encrypted part */
+	uint16_t body_len;         /* end of it; MKI and tag (SRTCP: E/index word) follow */
+	uint8_t slot;
+	uint8_t hashed;            /* has an HMAC job */
+	uint8_t encrypted;         /* AES-CM part to decrypt once authenticated */
+	uint8_t tag_len;
+	uint8_t iv[16];
+	uint8_t tag_rx[16];        /* tag copied out of a received packet */
+	uint8_t tag[20];           /* tag computed by ipsec-mb (HMAC writes 12) */
+	uint8_t aad[12];           /* SRTCP GCM associated data: header + E/index word */
+};
+
+struct imb_lcore {
+	struct ms_crypto_lcore head;
+	IMB_MGR *mgr;       /* best architecture: VAES, 16 AVX-512 SHA-1 lanes */
+	IMB_MGR *mgr_shani; /* SSE with SHA-NI, for small hash bursts; NULL without SHA-NI */
+	struct gcm_context_data gcm_ctx;
+	/* AES-128 jobs fill from the front, AES-256 jobs from the back */
+	IMB_JOB cipher_jobs[MS_SRTP_BURST_MAX];
+	IMB_JOB hash_jobs[MS_SRTP_BURST_MAX];
+	uint8_t hash_op[MS_SRTP_BURST_MAX]; /* packet of each hash job */
+	struct imb_op ops[MS_SRTP_BURST_MAX];
+};
+
+/* Collects one burst's AES-CTR and HMAC-SHA1 jobs. */
+struct imb_batch {
+	struct imb_lcore *lc;
+	uint16_t nb_cm128;
+	uint16_t nb_cm256;
+	uint16_t nb_hash;
+};
+
+static inline void
+imb_batch_init(struct imb_batch *b, struct imb_lcore *lc)
+{
+	b->lc = lc;
+	b->nb_cm128 = 0;
+	b->nb_cm256 = 0;
+	b->nb_hash = 0;
+}
+
+/* Queues AES-CTR over len bytes at buf + off with a 16-byte counter block. */
+static inline void
+imb_batch_ctr(struct imb_batch *b, const struct imb_cm_keys *k, unsigned key_len, uint8_t *buf,
+	      uint32_t off, uint32_t len, const uint8_t *iv)
+{
+	IMB_JOB *j = key_len == 16 ? &b->lc->cipher_jobs[b->nb_cm128++]
+				   : &b->lc->cipher_jobs[MS_SRTP_BURST_MAX - ++b->nb_cm256];
+
+	j->enc_keys = k->enc_keys;
+	j->dec_keys = k->enc_keys;
+	j->key_len_in_bytes = key_len;
+	j->src = buf;
+	j->dst = buf + off;
+	j->cipher_start_src_offset_in_bytes = off;
+	j->msg_len_to_cipher_in_bytes = len;
+	j->iv = iv;
+}
+
+/* Queues HMAC-SHA1 over len bytes at buf; 12 bytes of tag go to out. */
+static inline void
+imb_batch_hmac(struct imb_batch *b, const struct imb_cm_keys *k, const uint8_t *buf,
+	       uint32_t len, uint8_t *out, uint8_t op_idx)
+{
+	IMB_JOB *j = &b->lc->hash_jobs[b->nb_hash];
+
+	b->lc->hash_op[b->nb_hash++] = op_idx;
+	j->src = buf;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = len;
+	j->auth_tag_output = out;
+	j->u.HMAC._hashed_auth_key_xor_ipad = k->ipad;
+	j->u.HMAC._hashed_auth_key_xor_opad = k->opad;
+}
+
+/* Runs the queued cipher jobs; -1 when ipsec-mb refused one (a bug, never input). */
+int imb_batch_run_ciphers(struct imb_batch *b);
+int imb_batch_run_hashes(struct imb_batch *b);
+
+/* Counter blocks (RFC 3711 4.1.1, RFC 7714 8.1 and 9.1) */
+static inline void
+imb_cm_iv(uint8_t iv[16], const uint8_t salt[16], uint32_t ssrc, uint64_t index)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, salt, 8);
+	memcpy(&lo, salt + 8, 8);
+	hi ^= rte_cpu_to_be_64((uint64_t)ssrc);
+	lo ^= rte_cpu_to_be_64(index << 16);
+	memcpy(iv, &hi, 8);
+	memcpy(iv + 8, &lo, 8);
+}
+
+static inline void
+imb_gcm_rtp_iv(uint8_t iv[12], const uint8_t salt[16], uint32_t ssrc, uint64_t index)
+{
+	uint8_t in[12];
+	uint64_t idx_be = rte_cpu_to_be_64(index << 16);
+	uint32_t ssrc_be = rte_cpu_to_be_32(ssrc);
+
+	in[0] = 0;
+	in[1] = 0;
+	memcpy(in + 2, &ssrc_be, 4);
+	memcpy(in + 6, &idx_be, 6);
+	for (unsigned i = 0; i < 12; i++)
+		iv[i] = in[i] ^ salt[i];
+}
+
+static inline void
+imb_gcm_rtcp_iv(uint8_t iv[12], const uint8_t salt[16], uint32_t ssrc, uint32_t index)
+{
+	uint8_t in[12] = {0};
+	uint32_t ssrc_be = rte_cpu_to_be_32(ssrc);
+	uint32_t idx_be = rte_cpu_to_be_32(index);
+
+	memcpy(in + 2, &ssrc_be, 4);
+	memcpy(in + 8, &idx_be, 4);
+	for (unsigned i = 0; i < 12; i++)
+		iv[i] = in[i] ^ salt[i];
+}
+
+/* GCM through the lcore's manager, 128- or 256-bit keys. */
+static inline void
+imb_gcm_enc(struct imb_lcore *lc, const struct imb_gcm_keys *k, unsigned key_len, uint8_t *data,
+	    uint64_t len, const uint8_t *iv, const uint8_t *aad, uint64_t aad_len, uint8_t *tag)
+{
+	if (key_len == 16)
+		IMB_AES128_GCM_ENC(lc->mgr, &k->key, &lc->gcm_ctx, data, data, len, iv, aad, aad_len,
+				   tag, 16);
+	else
+		IMB_AES256_GCM_ENC(lc->mgr, &k->key, &lc->gcm_ctx, data, data, len, iv, aad, aad_len,
+				   tag, 16);
+}
+
+static inline void
+imb_gcm_dec(struct imb_lcore *lc, const struct imb_gcm_keys *k, unsigned key_len, uint8_t *data,
+	    uint64_t len, const uint8_t *iv, const uint8_t *aad, uint64_t aad_len, uint8_t *tag)
+{
+	if (key_len == 16)
+		IMB_AES128_GCM_DEC(lc->mgr, &k->key, &lc->gcm_ctx, data, data, len, iv, aad, aad_len,
+				   tag, 16);
+	else
+		IMB_AES256_GCM_DEC(lc->mgr, &k->key, &lc->gcm_ctx, data, data, len, iv, aad, aad_len,
+				   tag, 16);
+}
+
+/* Prefetches the stream and key lines of a burst so their misses overlap. */
+void imb_prefetch_burst(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams,
+			uint16_t n, bool rtcp);
+
+/* Key derivation and context building (control plane) */
+int imb_kdf(const uint8_t *master_key, unsigned key_len, const uint8_t *master_salt,
+	    unsigned salt_len, uint8_t label, uint8_t *out, unsigned out_len);
+int imb_cm_keys_init(struct imb_cm_keys *k, const uint8_t *enc_key, unsigned key_len,
+		     const uint8_t *salt14, const uint8_t auth_key[20]);
+int imb_gcm_keys_init(struct imb_gcm_keys *k, const uint8_t *enc_key, unsigned key_len,
+		      const uint8_t salt12[12]);
+/* Builds a context from session keys, bypassing the KDF: for RFC 7714 vectors. */
+int imb_ctx_from_session_keys(enum ms_srtp_suite suite, uint32_t flags, const uint8_t *enc_key,
+			      const uint8_t *salt, const uint8_t *auth_key,
+			      struct ms_srtp_ctx **ctx);
+/* AES-CTR keystream: for the RFC 3711 B.2 and RFC 6188 7.1 vectors. */
+int imb_keystream(const uint8_t *key, unsigned key_len, const uint8_t iv[16], uint8_t *out,
+		  unsigned len);
+
+uint16_t imb_rtp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+			 struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res);
+uint16_t imb_rtp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+			   struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res);
+uint16_t imb_rtcp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+			  struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res);
+uint16_t imb_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+			    struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res);
+
+int imb_selftest(void);
+/* One known-answer check each: 0 when the output matches the vector. */
+int imb_kat_kdf(const struct ms_kat_kdf *v);
+int imb_kat_keystream(const struct ms_kat_keystream *v);
+
+#endif

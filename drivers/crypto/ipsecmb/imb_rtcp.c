@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "imb.h"
+#include "replay.h"
+#include "srtp_proto.h"
+
+/*
+ * SRTCP (RFC 3711 section 3.4, RFC 7714 section 9). Layouts:
+ *   AES-CM / NULL: header | payload | E+index | MKI | tag
+ *   AES-GCM:       header | payload | tag | E+index | MKI
+ * The sender numbers packets per SSRC from 1 (as libsrtp does) up to 2^31 - 1.
+ */
+
+static uint16_t
+protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams,
+	      uint16_t n, uint8_t *res)
+{
+	struct imb_batch b;
+	uint16_t nb_ok = 0;
+
+	imb_batch_init(&b, lc);
+	imb_prefetch_burst(pkts, streams, n, true);
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct imb_stream *s = (struct imb_stream *)streams[i];
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(&s->head);
+		struct imb_op *op = &lc->ops[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m);
+		unsigned mki_len = c->head.mki_len, tag_len = c->head.rtcp_tag_len;
+		unsigned trailer = MS_SRTCP_TRAILER_LEN + mki_len + tag_len;
+		enum ms_srtp_result r;
+
+		op->hashed = 0;
+		r = ms_rtcp_check(p, len, 0);
+		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, trailer))
+			r = MS_SRTP_NO_ROOM;
+		res[i] = (uint8_t)r;
+		if (r != MS_SRTP_OK)
+			continue;
+
+		uint32_t ssrc = ms_load_be32(p + 4);
+		struct imb_ssrc *ss = imb_ssrc_find(s, ssrc);
+		uint32_t index = ss != NULL && ss->rtcp_seen ? (uint32_t)ss->rtcp_top + 1 : 1;
+		unsigned slot = ms_srtp_slot_by_rtcp_index(&c->head, index);
+
+		r = index > MS_SRTCP_INDEX_MAX ? MS_SRTP_KEY_EXPIRED
+					       : ms_srtp_key_count_rtcp(&s->head, &c->head, slot);
+		res[i] = (uint8_t)r;
+		if (r != MS_SRTP_OK)
+			continue;
+		if (ss == NULL)
+			ss = imb_ssrc_add(s, ssrc);
+		ss->rtcp_top = index;
+		ss->rtcp_seen = 1;
+		imb_ssrc_touch(s, ss);
+
+		rte_pktmbuf_append(m, (uint16_t)trailer);
+		bool encrypt = c->head.rtcp_encrypt && len > MS_RTCP_HDR_LEN;
+		uint32_t word = (c->head.rtcp_encrypt ? MS_SRTCP_E_BIT : 0) | index;
+
+		if (c->head.cipher == MS_CIPHER_AES_GCM) {
+			const struct imb_gcm_keys *k = &imb_gcm_slot(c, slot)->rtcp;
+
+			imb_gcm_rtcp_iv(op->iv, k->salt, ssrc, index);
+			if (c->head.rtcp_encrypt) {
+				/* AAD: the 8-byte header and the E+index word */
+				memcpy(op->aad, p, MS_RTCP_HDR_LEN);
+				ms_store_be32(op->aad + MS_RTCP_HDR_LEN, word);
+				imb_gcm_enc(lc, k, c->head.aes_key_len, p + MS_RTCP_HDR_LEN,
+					    len - MS_RTCP_HDR_LEN, op->iv, op->aad, sizeof(op->aad),
+					    p + len);
+			} else {
+				/* RFC 7714 9.3: AAD is the whole packet then the word; put
+				 * the word where the tag goes so the AAD is contiguous. */
+				ms_store_be32(p + len, word);
+				imb_gcm_enc(lc, k, c->head.aes_key_len, p + len, 0, op->iv, p,
+					    len + 4u, op->tag);
+				memcpy(p + len, op->tag, 16);
+			}
+			ms_store_be32(p + len + 16, word);
+			memcpy(p + len + 16 + 4, c->head.mki[slot], mki_len);
+			continue;
+		}
+
+		const struct imb_cm_keys *k = &imb_cm_slot(c, slot)->rtcp;
+
+		if (encrypt && c->head.aes_key_len != 0) {
+			imb_cm_iv(op->iv, k->salt, ssrc, index);
+			imb_batch_ctr(&b, k, c->head.aes_key_len, p, MS_RTCP_HDR_LEN,
+				      len - MS_RTCP_HDR_LEN, op->iv);
+		}
+		ms_store_be32(p + len, word);
+		imb_batch_hmac(&b, k, p, len + 4u, op->tag, (uint8_t)i);
+		op->hashed = 1;
+		op->ctx = c;
+		op->slot = (uint8_t)slot;
+		op->body_len = (uint16_t)(len + 4u);
+	}
+
+	bool failed = imb_batch_run_ciphers(&b) < 0 || imb_batch_run_hashes(&b) < 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct imb_op *op = &lc->ops[i];
+
+		if (res[i] != MS_SRTP_OK)
+			continue;
+		if (op->hashed) {
+			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+			const struct ms_srtp_ctx *c = &op->ctx->head;
+
+			if (unlikely(failed)) {
+				res[i] = MS_SRTP_CRYPTO_ERROR;
+				continue;
+			}
+			memcpy(p + op->body_len, c->mki[op->slot], c->mki_len);
+			memcpy(p + op->body_len + c->mki_len, op->tag, c->rtcp_tag_len);
+		}
+		nb_ok++;
+	}
+	return nb_ok;
+}
+
+static enum ms_srtp_result
+rx_commit(struct imb_stream *s, const struct imb_op *op)
+{
+	const struct ms_srtp_ctx *c = &op->ctx->head;
+	struct imb_ssrc *ss = op->ss;
+	enum ms_srtp_result r;
+
+	if (ss == NULL || ss->ssrc != op->ssrc)
+		ss = imb_ssrc_find(s, op->ssrc);
+	if (ss != NULL && ss->rtcp_seen) {
+		r = ms_replay_check(ss->rtcp_top, imb_ssrc_rtcp_bits(s, ss), s->word_mask, s->window,
+				    op->index);
+		if (r != MS_SRTP_OK)
+			return r;
+	}
+	r = ms_srtp_key_count_rtcp(&s->head, c, op->slot);
+	if (r != MS_SRTP_OK)
+		return r;
+	if (ss == NULL)
+		ss = imb_ssrc_add(s, op->ssrc);
+	if (ss->rtcp_seen) {
+		ms_replay_accept(&ss->rtcp_top, imb_ssrc_rtcp_bits(s, ss), s->word_mask, op->index);
+	} else {
+		ms_replay_init(&ss->rtcp_top, imb_ssrc_rtcp_bits(s, ss), s->word_mask, op->index);
+		ss->rtcp_seen = 1;
+	}
+	imb_ssrc_touch(s, ss);
+	return MS_SRTP_OK;
+}
+
+static uint16_t
+unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
+		struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	struct imb_batch b;
+	uint16_t nb_ok = 0;
+
+	imb_batch_init(&b, lc);
+	imb_prefetch_burst(pkts, streams, n, true);
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct imb_stream *s = (struct imb_stream *)streams[i];
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(&s->head);
+		struct imb_op *op = &lc->ops[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m);
+		unsigned mki_len = c->head.mki_len, tag_len = c->head.rtcp_tag_len;
+		bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+		enum ms_srtp_result r;
+
+		op->hashed = 0;
+		op->encrypted = 0;
+		op->ctx = c;
+		res[i] = MS_SRTP_NO_ROOM;
+		if (unlikely(!rte_pktmbuf_is_contiguous(m)))
+			continue;
+		r = ms_rtcp_check(p, len, MS_SRTCP_TRAILER_LEN + mki_len + tag_len);
+		res[i] = (uint8_t)r;
+		if (r != MS_SRTP_OK)
+			continue;
+
+		uint32_t body = len - MS_SRTCP_TRAILER_LEN - mki_len - tag_len;
+		uint8_t *word_p = gcm ? p + body + tag_len : p + body;
+		uint8_t *mki = word_p + MS_SRTCP_TRAILER_LEN;
+		uint8_t *tag = gcm ? p + body : mki + mki_len;
+		uint32_t word = ms_load_be32(word_p);
+		int slot = -1;
+
+		op->ssrc = ms_load_be32(p + 4);
+		op->index = word & MS_SRTCP_INDEX_MAX;
+		if (mki_len > 0) {
+			slot = ms_srtp_slot_by_mki(&c->head, mki);
+			if (slot < 0) {
+				res[i] = MS_SRTP_UNKNOWN_MKI;
+				continue;
+			}
+		} else {
+			slot = (int)ms_srtp_slot_by_rtcp_index(&c->head, (uint32_t)op->index);
+		}
+		op->ss = imb_ssrc_find(s, op->ssrc);
+		if (op->ss != NULL && op->ss->rtcp_seen) {
+			r = ms_replay_check(op->ss->rtcp_top, imb_ssrc_rtcp_bits(s, op->ss),
+					    s->word_mask, s->window, op->index);
+			if (r != MS_SRTP_OK) {
+				res[i] = (uint8_t)r;
+				continue;
+			}
+		}
+		if (ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtcp >=
+		    c->head.rtcp_limit[slot]) {
+			res[i] = MS_SRTP_KEY_EXPIRED;
+			continue;
+		}
+		op->slot = (uint8_t)slot;
+		op->hdr_len = MS_RTCP_HDR_LEN;
+		op->body_len = (uint16_t)body;
+		op->tag_len = (uint8_t)tag_len;
+		bool e_flag = (word & MS_SRTCP_E_BIT) != 0;
+
+		if (gcm) {
+			const struct imb_gcm_keys *k = &imb_gcm_slot(c, op->slot)->rtcp;
+
+			imb_gcm_rtcp_iv(op->iv, k->salt, op->ssrc, (uint32_t)op->index);
+			memcpy(op->tag_rx, tag, 16);
+			if (e_flag) {
+				memcpy(op->aad, p, MS_RTCP_HDR_LEN);
+				memcpy(op->aad + MS_RTCP_HDR_LEN, word_p, 4);
+				imb_gcm_dec(lc, k, c->head.aes_key_len, p + MS_RTCP_HDR_LEN,
+					    body - MS_RTCP_HDR_LEN, op->iv, op->aad, sizeof(op->aad),
+					    op->tag);
+			} else {
+				/* Whole packet + word as AAD: move the word next to it. */
+				memmove(p + body, word_p, 4);
+				imb_gcm_enc(lc, k, c->head.aes_key_len, p + body, 0, op->iv, p,
+					    body + 4u, op->tag);
+			}
+			if (!ms_ct_equal(op->tag, op->tag_rx, 16))
+				res[i] = MS_SRTP_AUTH_FAIL;
+			continue;
+		}
+
+		const struct imb_cm_keys *k = &imb_cm_slot(c, op->slot)->rtcp;
+
+		/* Authenticated portion: header, payload and the word, contiguous. */
+		memcpy(op->tag_rx, tag, tag_len);
+		imb_batch_hmac(&b, k, p, body + 4u, op->tag, (uint8_t)i);
+		op->hashed = 1;
+		op->encrypted = e_flag && c->head.aes_key_len != 0 && body > MS_RTCP_HDR_LEN;
+	}
+
+	if (imb_batch_run_hashes(&b) < 0) {
+		for (uint16_t i = 0; i < n; i++)
+			if (lc->ops[i].hashed)
+				res[i] = MS_SRTP_CRYPTO_ERROR;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct imb_op *op = &lc->ops[i];
+
+		if (res[i] != MS_SRTP_OK || !op->hashed)
+			continue;
+		if (!ms_ct_equal(op->tag, op->tag_rx, op->tag_len)) {
+			res[i] = MS_SRTP_AUTH_FAIL;
+			continue;
+		}
+		if (op->encrypted) {
+			const struct imb_cm_keys *k = &imb_cm_slot(op->ctx, op->slot)->rtcp;
+			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+
+			imb_cm_iv(op->iv, k->salt, op->ssrc, op->index);
+			imb_batch_ctr(&b, k, op->ctx->head.aes_key_len, p, MS_RTCP_HDR_LEN,
+				      op->body_len - MS_RTCP_HDR_LEN, op->iv);
+		}
+	}
+	if (imb_batch_run_ciphers(&b) < 0) {
+		for (uint16_t i = 0; i < n; i++)
+			if (res[i] == MS_SRTP_OK && lc->ops[i].encrypted)
+				res[i] = MS_SRTP_CRYPTO_ERROR;
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (res[i] != MS_SRTP_OK)
+			continue;
+		enum ms_srtp_result r = rx_commit((struct imb_stream *)streams[i], &lc->ops[i]);
+		if (r != MS_SRTP_OK) {
+			res[i] = (uint8_t)r;
+			continue;
+		}
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - lc->ops[i].body_len));
+		nb_ok++;
+	}
+	return nb_ok;
+}
+
+uint16_t
+imb_rtcp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		 struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	uint16_t ok = 0;
+
+	for (uint16_t done = 0; done < n; done += MS_SRTP_BURST_MAX)
+		ok += protect_chunk((struct imb_lcore *)lc, pkts + done, streams + done,
+				    RTE_MIN(n - done, MS_SRTP_BURST_MAX), res + done);
+	return ok;
+}
+
+uint16_t
+imb_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		   struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	uint16_t ok = 0;
+
+	for (uint16_t done = 0; done < n; done += MS_SRTP_BURST_MAX)
+		ok += unprotect_chunk((struct imb_lcore *)lc, pkts + done, streams + done,
+				      RTE_MIN(n - done, MS_SRTP_BURST_MAX), res + done);
+	return ok;
+}

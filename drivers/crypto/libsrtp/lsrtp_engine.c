@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <srtp2/srtp.h>
+
+#include "engines.h"
+#include "kat.h"
+#include "ms_log.h"
+#include "secmem.h"
+#include "srtp_proto.h"
+
+/*
+ * The reference engine: libsrtp2, one packet at a time, with libsrtp's own
+ * index estimation and replay database. It is the oracle for the cross-check
+ * tests and the baseline of the benchmark. Validation before libsrtp sees a
+ * packet, and key usage accounting, are shared with the fast engine so both
+ * report the same results.
+ *
+ * Limits, refused with -ENOTSUP at context or stream creation: a second key
+ * is selected by MKI and used for sending at once (no switch by index), and
+ * the initial ROC of new SSRCs is 0. libsrtp keeps the SRTCP replay window at
+ * 128 packets whatever the stream's window.
+ */
+
+struct lsrtp_ctx {
+	struct ms_srtp_ctx head;
+	srtp_crypto_policy_t rtp;
+	srtp_crypto_policy_t rtcp;
+	srtp_master_key_t mkeys[MS_SRTP_MAX_KEYS];
+	srtp_master_key_t *mkey_ptrs[MS_SRTP_MAX_KEYS];
+	uint8_t material[MS_SRTP_MAX_KEYS][MS_SRTP_MAX_KEY_LEN + MS_SRTP_MAX_SALT_LEN];
+	uint8_t mki[MS_SRTP_MAX_KEYS][MS_SRTP_MAX_MKI_LEN];
+};
+
+/* Owner lcore: rw, including the libsrtp session. */
+struct lsrtp_stream {
+	struct ms_srtp_stream head;
+	srtp_t session;
+	const struct lsrtp_ctx *applied; /* context the session holds the keys of */
+	uint32_t window;
+};
+
+struct lsrtp_lcore {
+	struct ms_crypto_lcore head;
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static srtp_err_status_t init_status;
+
+static void
+lsrtp_init(void)
+{
+	init_status = srtp_init();
+}
+
+static int
+lsrtp_probe(void)
+{
+	pthread_once(&init_once, lsrtp_init);
+	if (init_status != srtp_err_status_ok) {
+		MS_LOG(ERR, crypto, "libsrtp2 failed to initialise (%d)", init_status);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static enum ms_srtp_result
+map_status(srtp_err_status_t st, bool unprotect)
+{
+	switch (st) {
+	case srtp_err_status_ok:
+		return MS_SRTP_OK;
+	case srtp_err_status_auth_fail:
+		return MS_SRTP_AUTH_FAIL;
+	case srtp_err_status_replay_fail:
+		return MS_SRTP_REPLAY;
+	case srtp_err_status_replay_old:
+	case srtp_err_status_pkt_idx_old:
+		return MS_SRTP_TOO_OLD;
+	case srtp_err_status_bad_mki:
+		return MS_SRTP_UNKNOWN_MKI;
+	case srtp_err_status_key_expired:
+		return MS_SRTP_KEY_EXPIRED;
+	case srtp_err_status_parse_err:
+	case srtp_err_status_bad_param:
+		return MS_SRTP_BAD_LENGTH;
+	case srtp_err_status_cipher_fail:
+		/* an AEAD tag that does not verify surfaces as a cipher failure */
+		return unprotect ? MS_SRTP_AUTH_FAIL : MS_SRTP_CRYPTO_ERROR;
+	default:
+		return MS_SRTP_CRYPTO_ERROR;
+	}
+}
+
+static void
+set_policies(struct lsrtp_ctx *c, enum ms_srtp_suite suite, bool rtcp_unencrypted)
+{
+	switch (suite) {
+	case MS_SUITE_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&c->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&c->rtcp);
+		break;
+	case MS_SUITE_AES_CM_128_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&c->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&c->rtcp);
+		break;
+	case MS_SUITE_AES_256_CM_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&c->rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&c->rtcp);
+		break;
+	case MS_SUITE_AES_256_CM_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&c->rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&c->rtcp);
+		break;
+	case MS_SUITE_NULL_HMAC_SHA1_80:
+		srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&c->rtp);
+		srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&c->rtcp);
+		break;
+	case MS_SUITE_NULL_HMAC_SHA1_32:
+		srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&c->rtp);
+		c->rtp.auth_tag_len = 4;
+		srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&c->rtcp);
+		break;
+	case MS_SUITE_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&c->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&c->rtcp);
+		break;
+	case MS_SUITE_AEAD_AES_256_GCM:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&c->rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&c->rtcp);
+		break;
+	default:
+		break;
+	}
+	if (rtcp_unencrypted)
+		c->rtcp.sec_serv = sec_serv_auth;
+}
+
+static int
+lsrtp_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx)
+{
+	const char *why;
+	int ret = ms_srtp_ctx_cfg_check(cfg, &why);
+
+	if (ret < 0) {
+		MS_LOG(ERR, crypto, "bad crypto context: %s", why);
+		return ret;
+	}
+	if (cfg->nb_keys > 1 && (cfg->mki_len == 0 || cfg->keys[1].rtp_from != 0 ||
+				 cfg->keys[1].rtcp_from != 0)) {
+		MS_LOG(ERR, crypto, "libsrtp2 engine: a second key must carry an MKI and apply at once");
+		return -ENOTSUP;
+	}
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(cfg->suite);
+	struct lsrtp_ctx *c = ms_secmem_alloc(sizeof(*c));
+
+	if (c == NULL)
+		return -ENOMEM;
+	ms_srtp_ctx_init_head(&c->head, &ms_engine_libsrtp, cfg);
+	set_policies(c, cfg->suite, cfg->flags & MS_SRTP_CTX_RTCP_UNENCRYPTED);
+	for (unsigned k = 0; k < cfg->nb_keys; k++) {
+		memcpy(c->material[k], cfg->keys[k].key, si->master_key_len);
+		memcpy(c->material[k] + si->master_key_len, cfg->keys[k].salt, si->master_salt_len);
+		memcpy(c->mki[k], cfg->keys[k].mki, cfg->mki_len);
+		c->mkeys[k].key = c->material[k];
+		c->mkeys[k].mki_id = c->mki[k];
+		c->mkeys[k].mki_size = cfg->mki_len;
+		c->mkey_ptrs[k] = &c->mkeys[k];
+	}
+	*ctx = &c->head;
+	return 0;
+}
+
+static void
+lsrtp_ctx_free(struct ms_srtp_ctx *ctx)
+{
+	ms_secmem_free(ctx);
+}
+
+/* libsrtp copies the keys into its session; the policy only lends them. */
+static srtp_err_status_t
+apply_ctx(struct lsrtp_stream *s, const struct lsrtp_ctx *c)
+{
+	srtp_policy_t policy;
+	srtp_err_status_t st;
+
+	memset(&policy, 0, sizeof(policy));
+	policy.ssrc.type = s->head.dir == MS_SRTP_PROTECT ? ssrc_any_outbound : ssrc_any_inbound;
+	policy.rtp = c->rtp;
+	policy.rtcp = c->rtcp;
+	policy.window_size = s->window;
+	if (c->head.mki_len > 0) {
+		policy.keys = (srtp_master_key_t **)c->mkey_ptrs;
+		policy.num_master_keys = c->head.nb_keys;
+	} else {
+		policy.key = (unsigned char *)c->material[0];
+	}
+	st = s->session == NULL ? srtp_create(&s->session, &policy)
+				: srtp_update(s->session, &policy);
+	if (st == srtp_err_status_ok)
+		s->applied = c;
+	return st;
+}
+
+static int
+lsrtp_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
+		    struct ms_srtp_stream **stream)
+{
+	const char *why;
+	int ret = ms_srtp_stream_cfg_check(cfg, &why);
+
+	if (ret < 0) {
+		MS_LOG(ERR, crypto, "bad stream: %s", why);
+		return ret;
+	}
+	if (ctx == NULL || ctx->engine != &ms_engine_libsrtp)
+		return -EINVAL;
+	if (cfg->initial_roc != 0) {
+		MS_LOG(ERR, crypto, "libsrtp2 engine: streams start at ROC 0");
+		return -ENOTSUP;
+	}
+	struct lsrtp_stream *s = aligned_alloc(RTE_CACHE_LINE_SIZE,
+					       RTE_ALIGN_CEIL(sizeof(*s), RTE_CACHE_LINE_SIZE));
+	if (s == NULL)
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	s->head.ctx = ctx;
+	s->head.engine = &ms_engine_libsrtp;
+	s->head.dir = (uint8_t)cfg->dir;
+	s->window = cfg->replay_window ? cfg->replay_window : MS_SRTP_REPLAY_WINDOW_DEFAULT;
+	if (apply_ctx(s, (const struct lsrtp_ctx *)ctx) != srtp_err_status_ok) {
+		free(s);
+		return -EINVAL;
+	}
+	*stream = &s->head;
+	return 0;
+}
+
+static void
+lsrtp_stream_free(struct ms_srtp_stream *stream)
+{
+	struct lsrtp_stream *s = (struct lsrtp_stream *)stream;
+
+	if (s->session != NULL)
+		srtp_dealloc(s->session);
+	free(s);
+}
+
+static int
+lsrtp_lcore_create(int socket_id, struct ms_crypto_lcore **lc)
+{
+	struct lsrtp_lcore *l = calloc(1, sizeof(*l));
+
+	RTE_SET_USED(socket_id);
+	if (l == NULL)
+		return -ENOMEM;
+	l->head.engine = &ms_engine_libsrtp;
+	*lc = &l->head;
+	return 0;
+}
+
+static void
+lsrtp_lcore_free(struct ms_crypto_lcore *lc)
+{
+	free(lc);
+}
+
+/* The stream's session follows its published context; the owner applies it. */
+static const struct lsrtp_ctx *
+current_ctx(struct lsrtp_stream *s)
+{
+	const struct lsrtp_ctx *c = (const struct lsrtp_ctx *)ms_srtp_stream_ctx(&s->head);
+
+	if (unlikely(c != s->applied) && apply_ctx(s, c) != srtp_err_status_ok)
+		return NULL;
+	return c;
+}
+
+static uint16_t
+lsrtp_rtp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		  struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	uint16_t ok = 0;
+
+	RTE_SET_USED(lc);
+	for (uint16_t i = 0; i < n; i++) {
+		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
+		const struct lsrtp_ctx *c = current_ctx(s);
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		int len = rte_pktmbuf_data_len(m);
+		struct ms_rtp_view v;
+		enum ms_srtp_result r;
+
+		if (c == NULL) {
+			res[i] = MS_SRTP_CRYPTO_ERROR;
+			continue;
+		}
+		unsigned slot = c->head.nb_keys - 1u;
+
+		r = ms_rtp_parse(p, (uint32_t)len, 0, true, &v);
+		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, c->head.mki_len + c->head.rtp_tag_len))
+			r = MS_SRTP_NO_ROOM;
+		if (r == MS_SRTP_OK &&
+		    ms_srtp_key_use(&s->head, &c->head, slot)->rtp >= c->head.rtp_limit[slot])
+			r = MS_SRTP_KEY_EXPIRED;
+		if (r == MS_SRTP_OK)
+			r = map_status(srtp_protect_mki(s->session, p, &len, c->head.mki_len > 0, slot),
+				       false);
+		if (r == MS_SRTP_OK) {
+			ms_srtp_key_count_rtp(&s->head, &c->head, slot);
+			rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m)));
+			ok++;
+		}
+		res[i] = (uint8_t)r;
+	}
+	return ok;
+}
+
+static uint16_t
+lsrtp_rtp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		    struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	uint16_t ok = 0;
+
+	RTE_SET_USED(lc);
+	for (uint16_t i = 0; i < n; i++) {
+		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
+		const struct lsrtp_ctx *c = current_ctx(s);
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		int len = rte_pktmbuf_data_len(m);
+		struct ms_rtp_view v;
+		enum ms_srtp_result r;
+		int slot = 0;
+
+		if (c == NULL) {
+			res[i] = MS_SRTP_CRYPTO_ERROR;
+			continue;
+		}
+		unsigned tag_len = c->head.rtp_tag_len, mki_len = c->head.mki_len;
+
+		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
+		if (r == MS_SRTP_OK)
+			r = ms_rtp_parse(p, (uint32_t)len, mki_len + tag_len, false, &v);
+		if (r == MS_SRTP_OK && mki_len > 0) {
+			bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+
+			slot = ms_srtp_slot_by_mki(&c->head, p + v.rtp_len + (gcm ? tag_len : 0));
+			if (slot < 0)
+				r = MS_SRTP_UNKNOWN_MKI;
+		}
+		if (r == MS_SRTP_OK &&
+		    ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtp >= c->head.rtp_limit[slot])
+			r = MS_SRTP_KEY_EXPIRED;
+		if (r == MS_SRTP_OK)
+			r = map_status(srtp_unprotect_mki(s->session, p, &len, mki_len > 0), true);
+		if (r == MS_SRTP_OK && (p[0] & 0x20)) {
+			uint8_t pad = p[len - 1];
+
+			if (pad == 0 || pad > len - v.hdr_len)
+				r = MS_SRTP_BAD_LENGTH;
+		}
+		if (r == MS_SRTP_OK) {
+			ms_srtp_key_count_rtp(&s->head, &c->head, (unsigned)slot);
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
+			ok++;
+		}
+		res[i] = (uint8_t)r;
+	}
+	return ok;
+}
+
+static uint16_t
+lsrtp_rtcp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		   struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	uint16_t ok = 0;
+
+	RTE_SET_USED(lc);
+	for (uint16_t i = 0; i < n; i++) {
+		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
+		const struct lsrtp_ctx *c = current_ctx(s);
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		int len = rte_pktmbuf_data_len(m);
+		enum ms_srtp_result r;
+
+		if (c == NULL) {
+			res[i] = MS_SRTP_CRYPTO_ERROR;
+			continue;
+		}
+		unsigned slot = c->head.nb_keys - 1u;
+		unsigned trailer = MS_SRTCP_TRAILER_LEN + c->head.mki_len + c->head.rtcp_tag_len;
+
+		r = ms_rtcp_check(p, (uint32_t)len, 0);
+		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, trailer))
+			r = MS_SRTP_NO_ROOM;
+		if (r == MS_SRTP_OK &&
+		    ms_srtp_key_use(&s->head, &c->head, slot)->rtcp >= c->head.rtcp_limit[slot])
+			r = MS_SRTP_KEY_EXPIRED;
+		if (r == MS_SRTP_OK)
+			r = map_status(srtp_protect_rtcp_mki(s->session, p, &len,
+							     c->head.mki_len > 0, slot),
+				       false);
+		if (r == MS_SRTP_OK) {
+			ms_srtp_key_count_rtcp(&s->head, &c->head, slot);
+			rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m)));
+			ok++;
+		}
+		res[i] = (uint8_t)r;
+	}
+	return ok;
+}
+
+static uint16_t
+lsrtp_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		     struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+{
+	uint16_t ok = 0;
+
+	RTE_SET_USED(lc);
+	for (uint16_t i = 0; i < n; i++) {
+		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
+		const struct lsrtp_ctx *c = current_ctx(s);
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		int len = rte_pktmbuf_data_len(m);
+		enum ms_srtp_result r;
+		int slot = 0;
+
+		if (c == NULL) {
+			res[i] = MS_SRTP_CRYPTO_ERROR;
+			continue;
+		}
+		unsigned tag_len = c->head.rtcp_tag_len, mki_len = c->head.mki_len;
+
+		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
+		if (r == MS_SRTP_OK)
+			r = ms_rtcp_check(p, (uint32_t)len, MS_SRTCP_TRAILER_LEN + mki_len + tag_len);
+		if (r == MS_SRTP_OK && mki_len > 0) {
+			bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+
+			slot = ms_srtp_slot_by_mki(&c->head, p + len - mki_len - (gcm ? 0 : tag_len));
+			if (slot < 0)
+				r = MS_SRTP_UNKNOWN_MKI;
+		}
+		if (r == MS_SRTP_OK &&
+		    ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtcp >= c->head.rtcp_limit[slot])
+			r = MS_SRTP_KEY_EXPIRED;
+		if (r == MS_SRTP_OK)
+			r = map_status(srtp_unprotect_rtcp_mki(s->session, p, &len, mki_len > 0), true);
+		if (r == MS_SRTP_OK) {
+			ms_srtp_key_count_rtcp(&s->head, &c->head, (unsigned)slot);
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
+			ok++;
+		}
+		res[i] = (uint8_t)r;
+	}
+	return ok;
+}
+
+static int
+lsrtp_selftest(void)
+{
+	return ms_kat_run_packets(&ms_engine_libsrtp, NULL);
+}
+
+const struct ms_crypto_engine ms_engine_libsrtp = {
+	.name = "libsrtp2",
+	.description = "libsrtp2 reference engine, one packet at a time",
+	.probe = lsrtp_probe,
+	.selftest = lsrtp_selftest,
+	.lcore_create = lsrtp_lcore_create,
+	.lcore_free = lsrtp_lcore_free,
+	.ctx_create = lsrtp_ctx_create,
+	.ctx_free = lsrtp_ctx_free,
+	.stream_create = lsrtp_stream_create,
+	.stream_free = lsrtp_stream_free,
+	.hot_ctx_size = NULL,
+	.rtp_protect = lsrtp_rtp_protect,
+	.rtp_unprotect = lsrtp_rtp_unprotect,
+	.rtcp_protect = lsrtp_rtcp_protect,
+	.rtcp_unprotect = lsrtp_rtcp_unprotect,
+};

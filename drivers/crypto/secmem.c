@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_common.h>
+#include <rte_debug.h>
+#include <rte_log.h>
+
+#include "ms_log.h"
+#include "secmem.h"
+
+/*
+ * Chunks are 2 MiB aligned so a block finds its chunk by masking its address,
+ * and so transparent huge pages can back them: 100,000 legs of keys should not
+ * cost a TLB miss each. Each chunk serves one block size; its first cache line
+ * holds the (non-secret) chunk descriptor.
+ */
+#define CHUNK_SIZE (2u * 1024u * 1024u)
+#define CHUNK_MAGIC 0x6d73736563636b31ull /* "mssecck1" */
+
+static const uint32_t class_sizes[] = {
+	64, 128, 192, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
+	1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768,
+	49152, 65536,
+};
+#define NB_CLASSES RTE_DIM(class_sizes)
+
+struct chunk_desc {
+	uint64_t magic;
+	uint32_t class_idx;
+	uint32_t locked;
+};
+
+struct free_block {
+	struct free_block *next;
+};
+
+struct size_class {
+	struct free_block *free_list;
+	uint8_t *bump;     /* next never-used block in the newest chunk */
+	uint8_t *bump_end;
+};
+
+static pthread_mutex_t secmem_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct size_class classes[NB_CLASSES];
+static struct ms_secmem_stats stats;
+static bool warned_unlocked;
+
+void
+ms_secure_zero(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+static int
+class_of(size_t size)
+{
+	for (unsigned i = 0; i < NB_CLASSES; i++)
+		if (size <= class_sizes[i])
+			return (int)i;
+	return -1;
+}
+
+/* Map one 2 MiB-aligned chunk and mark it as secret memory. */
+static uint8_t *
+chunk_map(uint32_t class_idx)
+{
+	size_t span = 2 * (size_t)CHUNK_SIZE;
+	uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+
+	uint8_t *base = RTE_PTR_ALIGN_CEIL(raw, CHUNK_SIZE);
+	if (base > raw)
+		munmap(raw, (size_t)(base - raw));
+	uint8_t *end = base + CHUNK_SIZE;
+	if (raw + span > end)
+		munmap(end, (size_t)(raw + span - end));
+
+	/* A failed DONTDUMP would let keys reach a core file: refuse the chunk. */
+	if (madvise(base, CHUNK_SIZE, MADV_DONTDUMP) != 0) {
+		munmap(base, CHUNK_SIZE);
+		return NULL;
+	}
+#ifdef MADV_WIPEONFORK
+	(void)madvise(base, CHUNK_SIZE, MADV_WIPEONFORK);
+#endif
+	(void)madvise(base, CHUNK_SIZE, MADV_HUGEPAGE);
+
+	struct chunk_desc *d = (struct chunk_desc *)base;
+	d->magic = CHUNK_MAGIC;
+	d->class_idx = class_idx;
+	d->locked = mlock(base, CHUNK_SIZE) == 0;
+	if (!d->locked) {
+		stats.chunks_unlocked++;
+		if (!warned_unlocked) {
+			MS_LOG(WARNING, crypto,
+			       "cannot lock key memory in RAM (%s): raise RLIMIT_MEMLOCK so keys cannot reach swap",
+			       strerror(errno));
+			warned_unlocked = true;
+		}
+	}
+	stats.bytes_mapped += CHUNK_SIZE;
+	return base;
+}
+
+void *
+ms_secmem_alloc(size_t size)
+{
+	int ci = class_of(size == 0 ? 1 : size);
+	if (ci < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	uint32_t bsize = class_sizes[ci];
+	struct size_class *sc = &classes[ci];
+	uint8_t *block;
+
+	pthread_mutex_lock(&secmem_lock);
+	if (sc->free_list != NULL) {
+		block = (uint8_t *)sc->free_list;
+		sc->free_list = sc->free_list->next;
+	} else {
+		if (sc->bump == NULL || sc->bump + bsize > sc->bump_end) {
+			uint8_t *base = chunk_map((uint32_t)ci);
+			if (base == NULL) {
+				pthread_mutex_unlock(&secmem_lock);
+				errno = ENOMEM;
+				return NULL;
+			}
+			/* The first block starts after the descriptor line. */
+			sc->bump = base + RTE_CACHE_LINE_SIZE;
+			sc->bump_end = base + CHUNK_SIZE;
+		}
+		block = sc->bump;
+		sc->bump += bsize;
+	}
+	stats.bytes_in_use += bsize;
+	stats.blocks_in_use++;
+	pthread_mutex_unlock(&secmem_lock);
+
+	/* Freed blocks are zeroed but for their free-list link. */
+	memset(block, 0, sizeof(struct free_block));
+	return block;
+}
+
+void
+ms_secmem_free(void *p)
+{
+	if (p == NULL)
+		return;
+	struct chunk_desc *d = (struct chunk_desc *)RTE_PTR_ALIGN_FLOOR(p, CHUNK_SIZE);
+	RTE_VERIFY(d->magic == CHUNK_MAGIC && d->class_idx < NB_CLASSES);
+	uint32_t bsize = class_sizes[d->class_idx];
+
+	ms_secure_zero(p, bsize);
+
+	pthread_mutex_lock(&secmem_lock);
+	struct free_block *fb = p;
+	fb->next = classes[d->class_idx].free_list;
+	classes[d->class_idx].free_list = fb;
+	stats.bytes_in_use -= bsize;
+	stats.blocks_in_use--;
+	pthread_mutex_unlock(&secmem_lock);
+}
+
+void
+ms_secmem_get_stats(struct ms_secmem_stats *st)
+{
+	pthread_mutex_lock(&secmem_lock);
+	*st = stats;
+	pthread_mutex_unlock(&secmem_lock);
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs whatever mediasec needs to build, test and benchmark on Debian 12,
+# and nothing that is already there. Safe to run again; exits non-zero with a
+# clear message when a package cannot be installed.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config meson ninja-build
+	dpdk-dev libdpdk-dev libsystemd-dev
+	libipsec-mb-dev
+	libsrtp2-dev
+	libconfig-dev
+	libssl-dev
+	libcmocka-dev
+	valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo="sudo"
+	else
+		echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
