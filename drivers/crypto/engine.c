@@ -105,6 +105,10 @@ ms_srtp_ctx_cfg_check(const struct ms_srtp_ctx_cfg *cfg, const char **why)
 			return -EINVAL;
 		}
 	}
+	if (cfg->nb_keys == 2 && cfg->keys[0].id != 0 && cfg->keys[0].id == cfg->keys[1].id) {
+		*why = "two keys with the same id";
+		return -EINVAL;
+	}
 	if (cfg->nb_keys == 2 && cfg->mki_len > 0 &&
 	    memcmp(cfg->keys[0].mki, cfg->keys[1].mki, cfg->mki_len) == 0) {
 		*why = "two keys with the same MKI";
@@ -160,7 +164,7 @@ ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *en
 		uint64_t rtp = kc->rtp_lifetime ? kc->rtp_lifetime : MS_SRTP_RTP_LIFETIME_MAX;
 		uint64_t rtcp = kc->rtcp_lifetime ? kc->rtcp_lifetime : MS_SRTP_RTCP_LIFETIME_MAX - 1;
 
-		ctx->key_id[k] = __atomic_fetch_add(&next_key_id, 1, __ATOMIC_RELAXED);
+		ctx->key_id[k] = kc->id ? kc->id : __atomic_fetch_add(&next_key_id, 1, __ATOMIC_RELAXED);
 		ctx->rtp_from[k] = kc->rtp_from;
 		ctx->rtcp_from[k] = kc->rtcp_from;
 		ctx->rtp_limit[k] = rtp;

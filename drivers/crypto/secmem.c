@@ -13,6 +13,19 @@
 #include "secmem.h"
 
 /*
+ * Under AddressSanitizer, blocks are poisoned while free and past the size
+ * asked for, so a use after free of a key or a read beyond it is reported.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/*
  * Chunks are 2 MiB aligned so a block finds its chunk by masking its address,
  * and so transparent huge pages can back them: 100,000 legs of keys should not
  * cost a TLB miss each. Each chunk serves one block size; its first cache line
@@ -123,6 +136,7 @@ ms_secmem_alloc(size_t size)
 	pthread_mutex_lock(&secmem_lock);
 	if (sc->free_list != NULL) {
 		block = (uint8_t *)sc->free_list;
+		UNPOISON(block, sizeof(struct free_block));
 		sc->free_list = sc->free_list->next;
 	} else {
 		if (sc->bump == NULL || sc->bump + bsize > sc->bump_end) {
@@ -143,8 +157,10 @@ ms_secmem_alloc(size_t size)
 	stats.blocks_in_use++;
 	pthread_mutex_unlock(&secmem_lock);
 
+	UNPOISON(block, size);
+	POISON(block + size, bsize - size);
 	/* Freed blocks are zeroed but for their free-list link. */
-	memset(block, 0, sizeof(struct free_block));
+	memset(block, 0, RTE_MIN(size, sizeof(struct free_block)));
 	return block;
 }
 
@@ -157,12 +173,14 @@ ms_secmem_free(void *p)
 	RTE_VERIFY(d->magic == CHUNK_MAGIC && d->class_idx < NB_CLASSES);
 	uint32_t bsize = class_sizes[d->class_idx];
 
+	UNPOISON(p, bsize);
 	ms_secure_zero(p, bsize);
 
 	pthread_mutex_lock(&secmem_lock);
 	struct free_block *fb = p;
 	fb->next = classes[d->class_idx].free_list;
 	classes[d->class_idx].free_list = fb;
+	POISON(p, bsize);
 	stats.bytes_in_use -= bsize;
 	stats.blocks_in_use--;
 	pthread_mutex_unlock(&secmem_lock);

@@ -119,6 +119,12 @@ enum ms_srtp_dir {
 
 /* One master key. Copied into secret memory by ctx_create; wipe yours after. */
 struct ms_srtp_key_cfg {
+	/*
+	 * 0 for a key new to the stream. When a rekey installs a key again in a
+	 * new context, pass the key_id it had in the old one: its usage counts
+	 * (and lifetime) carry over.
+	 */
+	uint32_t id;
 	uint8_t key[MS_SRTP_MAX_KEY_LEN];
 	uint8_t salt[MS_SRTP_MAX_SALT_LEN];
 	uint8_t mki[MS_SRTP_MAX_MKI_LEN];
