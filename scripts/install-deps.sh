@@ -12,6 +12,7 @@ packages=(
 	libconfig-dev
 	libssl-dev
 	libcmocka-dev
+	libjansson-dev
 	valgrind
 )
 

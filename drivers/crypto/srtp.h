@@ -189,20 +189,23 @@ struct ms_srtp_key_use {
 	uint64_t rtp;
 };
 
-/* Head of every engine's stream state. */
+/*
+ * Head of every engine's stream state: 56 bytes, so an engine's own
+ * per-packet fields share its first cache line.
+ */
 struct ms_srtp_stream {
 	/* ctlplane: rw (ms_srtp_stream_publish), dataplane: ro (acquire load) */
 	struct ms_srtp_ctx *ctx;
-	/* set at creation, read-only after */
-	const struct ms_crypto_engine *engine;
-	uint8_t dir;
-	uint8_t reserved[3];
-	uint32_t initial_roc;
 	/* dataplane (owner lcore): rw; ctlplane: ro, relaxed loads */
-	uint32_t ssrc_evictions;
-	uint32_t reserved2;
 	struct ms_srtp_key_use use[MS_SRTP_MAX_KEYS];
-} __rte_cache_aligned;
+	uint32_t ssrc_evictions;
+	/* set at creation, read-only after */
+	uint32_t initial_roc;
+	uint8_t dir;
+	/* dataplane (owner lcore): rw */
+	uint8_t nb_ssrc; /* SSRCs the stream tracks now */
+	uint8_t reserved[2];
+};
 
 /* Usage of the key in one slot of a stream's current context, for control. */
 struct ms_srtp_key_status {

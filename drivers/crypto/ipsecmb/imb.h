@@ -73,8 +73,9 @@ imb_gcm_slot(const struct imb_ctx *c, unsigned slot)
 }
 
 /*
- * State of one SSRC within a stream. The replay window words follow: first
- * the SRTP window, then the SRTCP window, word_mask + 1 words each.
+ * State of one SSRC within a stream: 32 bytes, then its replay windows, first
+ * SRTP, then SRTCP, word_mask + 1 words each. With the default 128-packet
+ * window the header and the SRTP window fill exactly one cache line.
  */
 struct imb_ssrc {
 	uint32_t ssrc;
@@ -93,23 +94,30 @@ imb_ssrc_rtp_bits(struct imb_ssrc *ss)
 	return ss->bits;
 }
 
-/* Everything here but the head's ctx pointer belongs to the owner lcore. */
+/*
+ * Everything but the head's ctx pointer belongs to the owner lcore. Line 0
+ * is the head and the window parameters; line 1 the first SSRC: a packet of
+ * a leg with one SSRC touches two lines of its stream.
+ */
 struct imb_stream {
 	struct ms_srtp_stream head;
 	uint32_t tick;
-	uint32_t window;
-	uint32_t word_mask;
-	uint32_t ssrc_stride; /* bytes per struct imb_ssrc with its windows, cache-line multiple */
-	uint32_t nb_ssrc;
-	uint32_t ssrc_ids[MS_SRTP_SSRC_SLOTS];
-	uint8_t reserved[20];
+	uint16_t window;
+	uint16_t word_mask;
 	uint8_t ssrc_state[] __rte_cache_aligned;
-};
+} __rte_cache_aligned;
+
+static inline size_t
+imb_ssrc_stride(uint32_t word_mask)
+{
+	return RTE_ALIGN_CEIL(sizeof(struct imb_ssrc) + 2 * (word_mask + 1) * sizeof(uint64_t),
+			      RTE_CACHE_LINE_SIZE);
+}
 
 static inline struct imb_ssrc *
 imb_ssrc_at(struct imb_stream *s, unsigned i)
 {
-	return (struct imb_ssrc *)(s->ssrc_state + (size_t)i * s->ssrc_stride);
+	return (struct imb_ssrc *)(s->ssrc_state + i * imb_ssrc_stride(s->word_mask));
 }
 
 static inline uint64_t *
@@ -121,9 +129,12 @@ imb_ssrc_rtcp_bits(const struct imb_stream *s, struct imb_ssrc *ss)
 static inline struct imb_ssrc *
 imb_ssrc_find(struct imb_stream *s, uint32_t ssrc)
 {
-	for (uint32_t i = 0; i < s->nb_ssrc; i++)
-		if (s->ssrc_ids[i] == ssrc)
-			return imb_ssrc_at(s, i);
+	for (unsigned i = 0; i < s->head.nb_ssrc; i++) {
+		struct imb_ssrc *ss = imb_ssrc_at(s, i);
+
+		if (ss->ssrc == ssrc)
+			return ss;
+	}
 	return NULL;
 }
 
@@ -288,9 +299,13 @@ imb_gcm_dec(struct imb_lcore *lc, const struct imb_gcm_keys *k, unsigned key_len
 				   tag, 16);
 }
 
+/* Packets ahead whose stream lines are in flight while a context is fetched. */
+#define IMB_PREFETCH_AHEAD 8
+/* Lines of GCM key data fetched ahead: salt, AES round keys, first hash keys. */
+#define IMB_GCM_HOT_LINES 8
+
 /* Prefetches the stream and key lines of a burst so their misses overlap. */
-void imb_prefetch_burst(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams,
-			uint16_t n, bool rtcp);
+void imb_prefetch_burst(struct ms_srtp_stream *const *streams, uint16_t n, bool rtcp);
 
 /* Key derivation and context building (control plane) */
 int imb_kdf(const uint8_t *master_key, unsigned key_len, const uint8_t *master_salt,

@@ -336,20 +336,19 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 
 	uint32_t window = cfg->replay_window ? cfg->replay_window : MS_SRTP_REPLAY_WINDOW_DEFAULT;
 	uint32_t words = ms_replay_nb_words(window);
-	uint32_t stride = RTE_ALIGN_CEIL(sizeof(struct imb_ssrc) + 2 * words * sizeof(uint64_t),
-					 RTE_CACHE_LINE_SIZE);
-	size_t size = sizeof(struct imb_stream) + (size_t)MS_SRTP_SSRC_SLOTS * stride;
+	size_t size = sizeof(struct imb_stream) + MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(words - 1);
 	struct imb_stream *s = rte_zmalloc("srtp_stream", size, RTE_CACHE_LINE_SIZE);
 
+	RTE_BUILD_BUG_ON(sizeof(struct ms_srtp_stream) + 8 > RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(offsetof(struct imb_stream, ssrc_state) != RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(sizeof(struct imb_ssrc) != 32);
 	if (s == NULL)
 		return -ENOMEM;
 	s->head.ctx = ctx;
-	s->head.engine = &ms_engine_ipsecmb;
 	s->head.dir = (uint8_t)cfg->dir;
 	s->head.initial_roc = cfg->initial_roc;
-	s->window = window;
-	s->word_mask = words - 1;
-	s->ssrc_stride = stride;
+	s->window = (uint16_t)window;
+	s->word_mask = (uint16_t)(words - 1);
 	*stream = &s->head;
 	return 0;
 }
@@ -363,13 +362,13 @@ imb_stream_free(struct ms_srtp_stream *stream)
 struct imb_ssrc *
 imb_ssrc_add(struct imb_stream *s, uint32_t ssrc)
 {
-	uint32_t i;
+	unsigned i;
 
-	if (s->nb_ssrc < MS_SRTP_SSRC_SLOTS) {
-		i = s->nb_ssrc++;
+	if (s->head.nb_ssrc < MS_SRTP_SSRC_SLOTS) {
+		i = s->head.nb_ssrc++;
 	} else {
 		i = 0;
-		for (uint32_t j = 1; j < MS_SRTP_SSRC_SLOTS; j++)
+		for (unsigned j = 1; j < MS_SRTP_SSRC_SLOTS; j++)
 			if ((int32_t)(imb_ssrc_at(s, j)->last_used - imb_ssrc_at(s, i)->last_used) < 0)
 				i = j;
 		__atomic_store_n(&s->head.ssrc_evictions, s->head.ssrc_evictions + 1,
@@ -377,9 +376,8 @@ imb_ssrc_add(struct imb_stream *s, uint32_t ssrc)
 	}
 	struct imb_ssrc *ss = imb_ssrc_at(s, i);
 
-	memset(ss, 0, s->ssrc_stride);
+	memset(ss, 0, imb_ssrc_stride(s->word_mask));
 	ss->ssrc = ssrc;
-	s->ssrc_ids[i] = ssrc;
 	return ss;
 }
 
@@ -489,29 +487,53 @@ imb_batch_run_hashes(struct imb_batch *b)
 	return 0;
 }
 
-void
-imb_prefetch_burst(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uint16_t n,
-		   bool rtcp)
+/* Stream lines are written by the packet: fetch them for writing. */
+static inline void
+prefetch_for_write(const void *p)
 {
+	asm volatile("prefetchw %0" : : "m"(*(const char *)p));
+}
+
+static inline void
+prefetch_stream(struct ms_srtp_stream *const *streams, uint16_t i, bool rtcp)
+{
+	const uint8_t *s = (const uint8_t *)streams[i];
+
+	if (i > 0 && streams[i] == streams[i - 1])
+		return;
+	prefetch_for_write(s);
+	prefetch_for_write(s + RTE_CACHE_LINE_SIZE);
+	if (rtcp) /* the SRTCP window of the first SSRC */
+		prefetch_for_write(s + 2 * RTE_CACHE_LINE_SIZE);
+}
+
+/*
+ * A stream's lines, then its context's, whose address is in the stream. The
+ * stream prefetches run IMB_PREFETCH_AHEAD packets ahead of the context
+ * prefetches: far enough for the stream line to have arrived when its context
+ * pointer is read, near enough not to overrun the core's miss buffers, which
+ * silently drop prefetches they have no room for.
+ */
+void
+imb_prefetch_burst(struct ms_srtp_stream *const *streams, uint16_t n, bool rtcp)
+{
+	uint16_t lead = RTE_MIN(n, (uint16_t)IMB_PREFETCH_AHEAD);
+
+	for (uint16_t i = 0; i < lead; i++)
+		prefetch_stream(streams, i, rtcp);
 	for (uint16_t i = 0; i < n; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-		if (i > 0 && streams[i] == streams[i - 1])
-			continue;
-		const uint8_t *s = (const uint8_t *)streams[i];
-		rte_prefetch0(s);
-		rte_prefetch0(s + RTE_CACHE_LINE_SIZE);
-		rte_prefetch0(s + 2 * RTE_CACHE_LINE_SIZE);
-	}
-	for (uint16_t i = 0; i < n; i++) {
+		if (i + lead < n)
+			prefetch_stream(streams, (uint16_t)(i + lead), rtcp);
 		if (i > 0 && streams[i] == streams[i - 1])
 			continue;
 		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(streams[i]);
 		const uint8_t *k = c->slots;
-		unsigned lines = 5;
+		unsigned lines;
 
 		rte_prefetch0(c);
 		if (c->head.cipher == MS_CIPHER_AES_GCM) {
 			k += rtcp ? sizeof(struct imb_gcm_keys) : 0;
+			lines = IMB_GCM_HOT_LINES;
 		} else {
 			k += rtcp ? sizeof(struct imb_cm_keys) : 0;
 			lines = c->head.aes_key_len == 16 ? 4 : c->head.aes_key_len ? 5 : 2;

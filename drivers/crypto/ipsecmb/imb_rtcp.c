@@ -20,7 +20,7 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
-	imb_prefetch_burst(pkts, streams, n, true);
+	imb_prefetch_burst(streams, n, true);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -161,7 +161,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
-	imb_prefetch_burst(pkts, streams, n, true);
+	imb_prefetch_burst(streams, n, true);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

@@ -62,7 +62,7 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
-	imb_prefetch_burst(pkts, streams, n, false);
+	imb_prefetch_burst(streams, n, false);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -222,7 +222,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
-	imb_prefetch_burst(pkts, streams, n, false);
+	imb_prefetch_burst(streams, n, false);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

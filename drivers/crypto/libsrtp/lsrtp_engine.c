@@ -228,7 +228,6 @@ lsrtp_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ct
 		return -ENOMEM;
 	memset(s, 0, sizeof(*s));
 	s->head.ctx = ctx;
-	s->head.engine = &ms_engine_libsrtp;
 	s->head.dir = (uint8_t)cfg->dir;
 	s->window = cfg->replay_window ? cfg->replay_window : MS_SRTP_REPLAY_WINDOW_DEFAULT;
 	if (apply_ctx(s, (const struct lsrtp_ctx *)ctx) != srtp_err_status_ok) {

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MS_BENCH_H
+#define MS_BENCH_H
+
+#include <stdint.h>
+
+/*
+ * Starts EAL for a benchmark: the given EAL arguments if any, else hugepage
+ * memory when enough is free (--in-memory), else --no-huge (slower: said so).
+ * Returns a description of the memory used.
+ */
+const char *bench_eal_init(const char *prog, int eal_argc, char **eal_argv, unsigned need_mb);
+
+/* Cycles one rte_rdtsc() pair costs, to take out of short measurements. */
+uint64_t bench_tsc_overhead(void);
+
+/* A reproducible PRNG for choosing legs and filling keys. */
+uint64_t bench_rand(void);
+
+int bench_crypto(int argc, char **argv);
+
+#endif
