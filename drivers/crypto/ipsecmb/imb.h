@@ -17,6 +17,13 @@
 #include "kat.h"
 #include "srtp.h"
 
+/*
+ * A burst is processed in sub-batches of this many packets, a full set of
+ * AVX-512 SHA-1 lanes. While one sub-batch is hashed, the key contexts of the
+ * next and the stream state of the one after are on their way from memory.
+ */
+#define IMB_SUB_BATCH 16
+
 /* Below this many HMACs the SHA-NI manager beats half-empty AVX-512 lanes. */
 #define IMB_SHANI_MAX_HASHES 12
 
@@ -31,10 +38,13 @@ struct imb_cm_keys {
 	uint8_t enc_keys[15 * 16]; /* AES round keys; AES-128 uses the first 176 bytes */
 } __rte_cache_aligned;
 
+/*
+ * The salt takes the free end of the key data's last line, which holds the
+ * hash keys of the lowest powers: a media packet reads that line anyway.
+ */
 struct imb_gcm_keys {
-	uint8_t salt[16]; /* 12-byte session salt */
-	uint8_t pad[48];
 	struct gcm_key_data key;
+	uint8_t salt[16]; /* 12-byte session salt */
 } __rte_cache_aligned;
 
 /* All session material derived from one master key. */
@@ -171,10 +181,10 @@ struct imb_lcore {
 	IMB_MGR *mgr_shani; /* SSE with SHA-NI, for small hash bursts; NULL without SHA-NI */
 	struct gcm_context_data gcm_ctx;
 	/* AES-128 jobs fill from the front, AES-256 jobs from the back */
-	IMB_JOB cipher_jobs[MS_SRTP_BURST_MAX];
-	IMB_JOB hash_jobs[MS_SRTP_BURST_MAX];
-	uint8_t hash_op[MS_SRTP_BURST_MAX]; /* packet of each hash job */
-	struct imb_op ops[MS_SRTP_BURST_MAX];
+	IMB_JOB cipher_jobs[IMB_SUB_BATCH];
+	IMB_JOB hash_jobs[IMB_SUB_BATCH];
+	uint8_t hash_op[IMB_SUB_BATCH]; /* packet of each hash job */
+	struct imb_op ops[IMB_SUB_BATCH];
 };
 
 /* Collects one burst's AES-CTR and HMAC-SHA1 jobs. */
@@ -200,7 +210,7 @@ imb_batch_ctr(struct imb_batch *b, const struct imb_cm_keys *k, unsigned key_len
 	      uint32_t off, uint32_t len, const uint8_t *iv)
 {
 	IMB_JOB *j = key_len == 16 ? &b->lc->cipher_jobs[b->nb_cm128++]
-				   : &b->lc->cipher_jobs[MS_SRTP_BURST_MAX - ++b->nb_cm256];
+				   : &b->lc->cipher_jobs[IMB_SUB_BATCH - ++b->nb_cm256];
 
 	j->enc_keys = k->enc_keys;
 	j->dec_keys = k->enc_keys;
@@ -299,13 +309,34 @@ imb_gcm_dec(struct imb_lcore *lc, const struct imb_gcm_keys *k, unsigned key_len
 				   tag, 16);
 }
 
-/* Packets ahead whose stream lines are in flight while a context is fetched. */
-#define IMB_PREFETCH_AHEAD 8
-/* Lines of GCM key data fetched ahead: salt, AES round keys, first hash keys. */
-#define IMB_GCM_HOT_LINES 8
+/*
+ * GCM key material fetched ahead: the AES round keys at the front, and at
+ * the back the hash keys of the lowest powers with the salt, at least
+ * IMB_GCM_TAIL_LINES lines and more for longer packets, up to all of them.
+ */
+#define IMB_GCM_TAIL_LINES 3
+#define IMB_GCM_HASH_KEY_LINES 13 /* from the first hash key to the end */
 
-/* Prefetches the stream and key lines of a burst so their misses overlap. */
-void imb_prefetch_burst(struct ms_srtp_stream *const *streams, uint16_t n, bool rtcp);
+/* What the sub-batch being processed prefetches for the ones after it. */
+struct imb_lookahead {
+	struct rte_mbuf **pkts;                /* the next sub-batch */
+	struct ms_srtp_stream *const *streams;
+	uint16_t nb_ctx;     /* contexts to fetch: the next sub-batch's */
+	uint16_t nb_streams; /* streams fetched up to here: the sub-batch after */
+	bool rtcp;
+};
+
+/* Issued by a sub-batch before its own work, which covers the fetch. */
+void imb_prefetch_lookahead(const struct imb_lookahead *la);
+
+typedef uint16_t (*imb_chunk_fn)(struct imb_lcore *lc, struct rte_mbuf **pkts,
+				 struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res,
+				 const struct imb_lookahead *la);
+
+/* Runs fn over a burst in sub-batches, fetching ahead as described above. */
+uint16_t imb_pipeline(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+		      struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res, bool rtcp,
+		      imb_chunk_fn fn);
 
 /* Key derivation and context building (control plane) */
 int imb_kdf(const uint8_t *master_key, unsigned key_len, const uint8_t *master_salt,

@@ -342,6 +342,7 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 	RTE_BUILD_BUG_ON(sizeof(struct ms_srtp_stream) + 8 > RTE_CACHE_LINE_SIZE);
 	RTE_BUILD_BUG_ON(offsetof(struct imb_stream, ssrc_state) != RTE_CACHE_LINE_SIZE);
 	RTE_BUILD_BUG_ON(sizeof(struct imb_ssrc) != 32);
+	RTE_BUILD_BUG_ON(sizeof(struct imb_gcm_keys) != 1024);
 	if (s == NULL)
 		return -ENOMEM;
 	s->head.ctx = ctx;
@@ -433,7 +434,7 @@ lcore_create(int socket_id, struct ms_crypto_lcore **out)
 			goto fail;
 	}
 	/* Fields no burst changes are set once. */
-	for (unsigned i = 0; i < MS_SRTP_BURST_MAX; i++) {
+	for (unsigned i = 0; i < IMB_SUB_BATCH; i++) {
 		IMB_JOB *c = &lc->cipher_jobs[i];
 		IMB_JOB *h = &lc->hash_jobs[i];
 
@@ -465,7 +466,7 @@ imb_batch_run_ciphers(struct imb_batch *b)
 				    IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES) != b->nb_cm128)
 		return -1;
 	if (b->nb_cm256 > 0 &&
-	    IMB_SUBMIT_CIPHER_BURST(lc->mgr, &lc->cipher_jobs[MS_SRTP_BURST_MAX - b->nb_cm256],
+	    IMB_SUBMIT_CIPHER_BURST(lc->mgr, &lc->cipher_jobs[IMB_SUB_BATCH - b->nb_cm256],
 				    b->nb_cm256, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
 				    IMB_KEY_256_BYTES) != b->nb_cm256)
 		return -1;
@@ -481,66 +482,104 @@ imb_batch_run_hashes(struct imb_batch *b)
 		return 0;
 	IMB_MGR *mgr = b->nb_hash < IMB_SHANI_MAX_HASHES && lc->mgr_shani ? lc->mgr_shani : lc->mgr;
 
+
 	if (IMB_SUBMIT_HASH_BURST(mgr, lc->hash_jobs, b->nb_hash, IMB_AUTH_HMAC_SHA_1) !=
 	    b->nb_hash)
 		return -1;
 	return 0;
 }
 
-/* Stream lines are written by the packet: fetch them for writing. */
-static inline void
-prefetch_for_write(const void *p)
-{
-	asm volatile("prefetchw %0" : : "m"(*(const char *)p));
-}
-
-static inline void
-prefetch_stream(struct ms_srtp_stream *const *streams, uint16_t i, bool rtcp)
-{
-	const uint8_t *s = (const uint8_t *)streams[i];
-
-	if (i > 0 && streams[i] == streams[i - 1])
-		return;
-	prefetch_for_write(s);
-	prefetch_for_write(s + RTE_CACHE_LINE_SIZE);
-	if (rtcp) /* the SRTCP window of the first SSRC */
-		prefetch_for_write(s + 2 * RTE_CACHE_LINE_SIZE);
-}
-
 /*
- * A stream's lines, then its context's, whose address is in the stream. The
- * stream prefetches run IMB_PREFETCH_AHEAD packets ahead of the context
- * prefetches: far enough for the stream line to have arrived when its context
- * pointer is read, near enough not to overrun the core's miss buffers, which
- * silently drop prefetches they have no room for.
+ * Look-ahead prefetches go to L2: its miss queue takes a burst's worth of
+ * requests, where the L1 miss buffers overflow and silently drop them.
  */
-void
-imb_prefetch_burst(struct ms_srtp_stream *const *streams, uint16_t n, bool rtcp)
+static void
+prefetch_streams(struct ms_srtp_stream *const *streams, uint16_t from, uint16_t to, bool rtcp)
 {
-	uint16_t lead = RTE_MIN(n, (uint16_t)IMB_PREFETCH_AHEAD);
+	for (uint16_t i = from; i < to; i++) {
+		const uint8_t *s = (const uint8_t *)streams[i];
 
-	for (uint16_t i = 0; i < lead; i++)
-		prefetch_stream(streams, i, rtcp);
+		if (i > 0 && streams[i] == streams[i - 1])
+			continue;
+		rte_prefetch2(s);
+		rte_prefetch2(s + RTE_CACHE_LINE_SIZE);
+		if (rtcp) /* the SRTCP window of the first SSRC */
+			rte_prefetch2(s + 2 * RTE_CACHE_LINE_SIZE);
+	}
+}
+
+/* The key lines a packet of each stream reads; the streams' first lines must be near. */
+static void
+prefetch_ctxs(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uint16_t n,
+	      bool rtcp)
+{
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + lead < n)
-			prefetch_stream(streams, (uint16_t)(i + lead), rtcp);
 		if (i > 0 && streams[i] == streams[i - 1])
 			continue;
 		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(streams[i]);
 		const uint8_t *k = c->slots;
 		unsigned lines;
 
-		rte_prefetch0(c);
+		rte_prefetch2(c);
 		if (c->head.cipher == MS_CIPHER_AES_GCM) {
 			k += rtcp ? sizeof(struct imb_gcm_keys) : 0;
-			lines = IMB_GCM_HOT_LINES;
+			/*
+			 * Hash keys sit at the end of gcm_key_data, lowest powers last,
+			 * four to a line: a packet of b blocks reads about b / 4 lines.
+			 */
+			const uint8_t *end = k + sizeof(struct imb_gcm_keys);
+			unsigned tail = rte_pktmbuf_data_len(pkts[i]) / 64u + 1;
+
+			if (tail < IMB_GCM_TAIL_LINES)
+				tail = IMB_GCM_TAIL_LINES;
+			if (tail > IMB_GCM_HASH_KEY_LINES)
+				tail = IMB_GCM_HASH_KEY_LINES;
+
+			for (unsigned l = 1; l <= tail; l++)
+				rte_prefetch2(end - l * RTE_CACHE_LINE_SIZE);
+			/* AES round keys: 176 or 240 bytes */
+			lines = c->head.aes_key_len == 16 ? 3 : 4;
 		} else {
 			k += rtcp ? sizeof(struct imb_cm_keys) : 0;
 			lines = c->head.aes_key_len == 16 ? 4 : c->head.aes_key_len ? 5 : 2;
 		}
 		for (unsigned l = 0; l < lines; l++)
-			rte_prefetch0(k + l * RTE_CACHE_LINE_SIZE);
+			rte_prefetch2(k + l * RTE_CACHE_LINE_SIZE);
 	}
+}
+
+void
+imb_prefetch_lookahead(const struct imb_lookahead *la)
+{
+	/* the next sub-batch's contexts, and the streams of the one after */
+	prefetch_ctxs(la->pkts, la->streams, la->nb_ctx, la->rtcp);
+	prefetch_streams(la->streams, RTE_MIN(la->nb_streams, (uint16_t)IMB_SUB_BATCH),
+			 la->nb_streams, la->rtcp);
+}
+
+uint16_t
+imb_pipeline(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
+	     struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res, bool rtcp,
+	     imb_chunk_fn fn)
+{
+	uint16_t ok = 0;
+
+	prefetch_streams(streams, 0, RTE_MIN(n, (uint16_t)(2 * IMB_SUB_BATCH)), rtcp);
+	prefetch_ctxs(pkts, streams, RTE_MIN(n, (uint16_t)IMB_SUB_BATCH), rtcp);
+	for (uint16_t base = 0; base < n; base += IMB_SUB_BATCH) {
+		uint16_t m = RTE_MIN((uint16_t)(n - base), (uint16_t)IMB_SUB_BATCH);
+		uint16_t rest = n - base - m;
+		struct imb_lookahead la = {
+			.pkts = pkts + base + m,
+			.streams = streams + base + m,
+			.nb_ctx = RTE_MIN(rest, (uint16_t)IMB_SUB_BATCH),
+			.nb_streams = RTE_MIN(rest, (uint16_t)(2 * IMB_SUB_BATCH)),
+			.rtcp = rtcp,
+		};
+
+		ok += fn((struct imb_lcore *)lc, pkts + base, streams + base, m, res + base, &la);
+	}
+	return ok;
 }
 
 /* Bytes of context one SRTP packet reads: the context's first line + its RTP keys. */
@@ -557,8 +596,9 @@ imb_hot_ctx_size(enum ms_srtp_suite suite)
 	case MS_CIPHER_AES_CM:
 		keys = offsetof(struct imb_cm_keys, enc_keys) + (si->master_key_len == 16 ? 176 : 240);
 		break;
-	default:
-		keys = sizeof(struct imb_gcm_keys);
+	default: /* round keys, and the lines of the lowest hash-key powers and the salt */
+		keys = (si->master_key_len == 16 ? 3 : 4) * RTE_CACHE_LINE_SIZE +
+		       IMB_GCM_TAIL_LINES * RTE_CACHE_LINE_SIZE;
 		break;
 	}
 	return RTE_CACHE_LINE_SIZE + keys;

@@ -14,13 +14,13 @@
 
 static uint16_t
 protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams,
-	      uint16_t n, uint8_t *res)
+	      uint16_t n, uint8_t *res, const struct imb_lookahead *la)
 {
 	struct imb_batch b;
 	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
-	imb_prefetch_burst(streams, n, true);
+	imb_prefetch_lookahead(la);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -155,13 +155,14 @@ rx_commit(struct imb_stream *s, const struct imb_op *op)
 
 static uint16_t
 unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
-		struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+		struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res,
+		const struct imb_lookahead *la)
 {
 	struct imb_batch b;
 	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
-	imb_prefetch_burst(streams, n, true);
+	imb_prefetch_lookahead(la);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -301,24 +302,14 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 
 uint16_t
 imb_rtcp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
-		 struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+	 struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
 {
-	uint16_t ok = 0;
-
-	for (uint16_t done = 0; done < n; done += MS_SRTP_BURST_MAX)
-		ok += protect_chunk((struct imb_lcore *)lc, pkts + done, streams + done,
-				    RTE_MIN(n - done, MS_SRTP_BURST_MAX), res + done);
-	return ok;
+	return imb_pipeline(lc, pkts, streams, n, res, true, protect_chunk);
 }
 
 uint16_t
 imb_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
-		   struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
+	 struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
 {
-	uint16_t ok = 0;
-
-	for (uint16_t done = 0; done < n; done += MS_SRTP_BURST_MAX)
-		ok += unprotect_chunk((struct imb_lcore *)lc, pkts + done, streams + done,
-				      RTE_MIN(n - done, MS_SRTP_BURST_MAX), res + done);
-	return ok;
+	return imb_pipeline(lc, pkts, streams, n, res, true, unprotect_chunk);
 }
