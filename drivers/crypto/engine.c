@@ -151,12 +151,12 @@ ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *en
 
 	ctx->engine = engine;
 	ctx->suite = (uint8_t)cfg->suite;
-	ctx->cipher = (uint8_t)si->cipher;
-	ctx->mki_len = cfg->mki_len;
-	ctx->nb_keys = cfg->nb_keys;
-	ctx->rtp_tag_len = si->rtp_tag_len;
+	ctx->view.cipher = (uint8_t)si->cipher;
+	ctx->view.mki_len = cfg->mki_len;
+	ctx->view.nb_keys = cfg->nb_keys;
+	ctx->view.rtp_tag_len = si->rtp_tag_len;
+	ctx->view.aes_key_len = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
 	ctx->rtcp_tag_len = si->rtcp_tag_len;
-	ctx->aes_key_len = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
 	ctx->rtcp_encrypt = si->cipher != MS_CIPHER_NULL &&
 			    !(cfg->flags & MS_SRTP_CTX_RTCP_UNENCRYPTED);
 	for (unsigned k = 0; k < cfg->nb_keys; k++) {
@@ -172,5 +172,7 @@ ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *en
 		ctx->rtcp_limit[k] = (uint32_t)rtcp;
 		ctx->rtcp_soft[k] = (uint32_t)soft_limit(rtcp);
 		memcpy(ctx->mki[k], kc->mki, cfg->mki_len);
+		if (rtp != MS_SRTP_RTP_LIFETIME_MAX)
+			ctx->view.flags |= MS_SRTP_VIEW_CUSTOM_LIFETIME;
 	}
 }

@@ -6,16 +6,16 @@
 /*
  * A rekey publishes a context whose slots may hold other keys than before.
  * Counters follow keys by id: a key that moved to the other slot keeps its
- * counts, a new key starts from zero. Runs on the owner lcore, once per rekey.
+ * counts, a new key starts from zero.
  */
-struct ms_srtp_key_use *
-ms_srtp_key_use_rebind(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
+static void
+rebind_slot(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
 {
 	struct ms_srtp_key_use *mine = &s->use[slot];
 	struct ms_srtp_key_use *other = &s->use[slot ^ 1];
 	uint32_t id = c->key_id[slot];
 
-	if (other->key_id == id || (c->nb_keys > 1 && mine->key_id == c->key_id[slot ^ 1])) {
+	if (other->key_id == id || (c->view.nb_keys > 1 && mine->key_id == c->key_id[slot ^ 1])) {
 		struct ms_srtp_key_use tmp = *mine;
 
 		__atomic_store_n(&mine->rtp, other->rtp, __ATOMIC_RELAXED);
@@ -25,12 +25,22 @@ ms_srtp_key_use_rebind(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, un
 		__atomic_store_n(&other->rtcp, tmp.rtcp, __ATOMIC_RELAXED);
 		__atomic_store_n(&other->key_id, tmp.key_id, __ATOMIC_RELAXED);
 		if (mine->key_id == id)
-			return mine;
+			return;
 	}
 	__atomic_store_n(&mine->rtp, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mine->rtcp, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mine->key_id, id, __ATOMIC_RELAXED);
-	return mine;
+}
+
+/* Runs on the owner lcore, on the first packet after a context is published. */
+void
+ms_srtp_stream_rebind(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c)
+{
+	for (unsigned k = 0; k < c->view.nb_keys; k++)
+		if (s->use[k].key_id != c->key_id[k])
+			rebind_slot(s, c, k);
+	s->view = c->view;
+	s->bound = c;
 }
 
 int
@@ -39,7 +49,7 @@ ms_srtp_stream_key_status(const struct ms_srtp_stream *s, unsigned slot,
 {
 	const struct ms_srtp_ctx *c = ms_srtp_stream_ctx(s);
 
-	if (slot >= c->nb_keys)
+	if (slot >= c->view.nb_keys)
 		return -ENOENT;
 	st->key_id = c->key_id[slot];
 	st->rtp_used = 0;
@@ -64,7 +74,7 @@ ms_srtp_stream_rekey_needed(const struct ms_srtp_stream *s)
 	const struct ms_srtp_ctx *c = ms_srtp_stream_ctx(s);
 	struct ms_srtp_key_status st;
 
-	for (unsigned k = 0; k < c->nb_keys; k++)
+	for (unsigned k = 0; k < c->view.nb_keys; k++)
 		if (ms_srtp_stream_key_status(s, k, &st) == 0 && st.rekey_needed)
 			return true;
 	return false;

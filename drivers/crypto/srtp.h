@@ -158,23 +158,34 @@ struct ms_srtp_stream_cfg {
 
 struct ms_crypto_engine;
 
-/* Head of every engine's crypto context. Immutable once published. */
-struct ms_srtp_ctx {
-	/* read per packet: first cache line */
-	uint8_t suite;
+#define MS_SRTP_VIEW_CUSTOM_LIFETIME RTE_BIT32(0) /* a key has a lifetime below the RFC maximum */
+
+/*
+ * What every SRTP packet needs to know of its context. The owner lcore copies
+ * it into the stream's first cache line when it meets a newly published
+ * context, so a packet does not read the context's own header.
+ */
+struct ms_srtp_ctx_view {
 	uint8_t cipher;
+	uint8_t rtp_tag_len;
 	uint8_t mki_len;
 	uint8_t nb_keys;
-	uint8_t rtp_tag_len;
+	uint8_t aes_key_len; /* 16 or 32; 0 for the NULL cipher */
+	uint8_t flags;       /* MS_SRTP_VIEW_* */
+};
+
+/* Head of every engine's crypto context. Immutable once published. */
+struct ms_srtp_ctx {
+	struct ms_srtp_ctx_view view;
+	uint8_t suite;
 	uint8_t rtcp_tag_len;
 	uint8_t rtcp_encrypt;
-	uint8_t aes_key_len; /* 16 or 32; 0 for the NULL cipher */
+	uint8_t reserved[7];
 	/* Unique per installed key: usage counters follow the key, not the slot. */
 	uint32_t key_id[MS_SRTP_MAX_KEYS];
 	uint64_t rtp_from[MS_SRTP_MAX_KEYS];
 	uint64_t rtp_limit[MS_SRTP_MAX_KEYS];
 	uint64_t rtp_soft[MS_SRTP_MAX_KEYS];
-	/* read per packet with MKI, or per RTCP packet */
 	uint8_t mki[MS_SRTP_MAX_KEYS][MS_SRTP_MAX_MKI_LEN];
 	uint32_t rtcp_from[MS_SRTP_MAX_KEYS];
 	uint32_t rtcp_limit[MS_SRTP_MAX_KEYS];
@@ -197,14 +208,19 @@ struct ms_srtp_stream {
 	/* ctlplane: rw (ms_srtp_stream_publish), dataplane: ro (acquire load) */
 	struct ms_srtp_ctx *ctx;
 	/* dataplane (owner lcore): rw; ctlplane: ro, relaxed loads */
+	const struct ms_srtp_ctx *bound; /* the context view and use describe: compared only */
 	struct ms_srtp_key_use use[MS_SRTP_MAX_KEYS];
-	uint32_t ssrc_evictions;
+	struct ms_srtp_ctx_view view;
 	/* set at creation, read-only after */
-	uint32_t initial_roc;
 	uint8_t dir;
 	/* dataplane (owner lcore): rw */
 	uint8_t nb_ssrc; /* SSRCs the stream tracks now */
-	uint8_t reserved[2];
+};
+
+/* Per-stream figures for control and counters. */
+struct ms_srtp_stream_info {
+	uint32_t nb_ssrc;
+	uint32_t ssrc_evictions; /* SSRCs dropped to make room for a new one */
 };
 
 /* Usage of the key in one slot of a stream's current context, for control. */
@@ -249,6 +265,8 @@ struct ms_crypto_engine {
 	void (*stream_free)(struct ms_srtp_stream *stream);
 	/* Size in bytes of the key material one packet of this suite touches. */
 	size_t (*hot_ctx_size)(enum ms_srtp_suite suite);
+	/* Control side: relaxed reads of the owner lcore's figures. */
+	void (*stream_info)(const struct ms_srtp_stream *stream, struct ms_srtp_stream_info *info);
 	ms_srtp_burst_fn rtp_protect;
 	ms_srtp_burst_fn rtp_unprotect;
 	ms_srtp_burst_fn rtcp_protect;

@@ -139,53 +139,79 @@ ms_srtp_guess_index(uint64_t top, uint16_t seq, uint64_t *index)
 	return true;
 }
 
+void ms_srtp_stream_rebind(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c);
+
+/*
+ * The stream's current context, with the stream's view and key counters
+ * bound to it: the first packet after a rekey rebinds them, once.
+ */
+static inline const struct ms_srtp_ctx *
+ms_srtp_stream_bind(struct ms_srtp_stream *s)
+{
+	const struct ms_srtp_ctx *c = ms_srtp_stream_ctx(s);
+
+	if (unlikely(s->bound != c))
+		ms_srtp_stream_rebind(s, c);
+	return c;
+}
+
 /* The key slot that protects (or, without MKI, verifies) a given index. */
 static inline unsigned
-ms_srtp_slot_by_rtp_index(const struct ms_srtp_ctx *c, uint64_t index)
+ms_srtp_slot_by_rtp_index(const struct ms_srtp_stream *s, const struct ms_srtp_ctx *c,
+			  uint64_t index)
 {
-	return c->nb_keys > 1 && index >= c->rtp_from[1];
+	return s->view.nb_keys > 1 && index >= c->rtp_from[1];
 }
 
 static inline unsigned
 ms_srtp_slot_by_rtcp_index(const struct ms_srtp_ctx *c, uint32_t index)
 {
-	return c->nb_keys > 1 && index >= c->rtcp_from[1];
+	return c->view.nb_keys > 1 && index >= c->rtcp_from[1];
 }
 
 /* The key slot whose MKI a received packet carries, or -1. */
 static inline int
 ms_srtp_slot_by_mki(const struct ms_srtp_ctx *c, const uint8_t *mki)
 {
-	for (unsigned k = 0; k < c->nb_keys; k++)
-		if (memcmp(c->mki[k], mki, c->mki_len) == 0)
+	for (unsigned k = 0; k < c->view.nb_keys; k++)
+		if (memcmp(c->mki[k], mki, c->view.mki_len) == 0)
 			return (int)k;
 	return -1;
 }
 
-struct ms_srtp_key_use *ms_srtp_key_use_rebind(struct ms_srtp_stream *s,
-					       const struct ms_srtp_ctx *c, unsigned slot);
-
-/* The usage counters of the key in a slot; rebinds them after a rekey. */
-static inline struct ms_srtp_key_use *
-ms_srtp_key_use(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
+/* Only a key with a custom lifetime sends the packet to the context's header. */
+static inline uint64_t
+ms_srtp_rtp_limit(const struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
 {
-	struct ms_srtp_key_use *u = &s->use[slot];
+	if (likely(!(s->view.flags & MS_SRTP_VIEW_CUSTOM_LIFETIME)))
+		return MS_SRTP_RTP_LIFETIME_MAX;
+	return c->rtp_limit[slot];
+}
 
-	if (likely(u->key_id == c->key_id[slot]))
-		return u;
-	return ms_srtp_key_use_rebind(s, c, slot);
+static inline bool
+ms_srtp_key_rtp_expired(const struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
+{
+	return unlikely(s->use[slot].rtp >= ms_srtp_rtp_limit(s, c, slot));
+}
+
+static inline bool
+ms_srtp_key_rtcp_expired(const struct ms_srtp_stream *s, const struct ms_srtp_ctx *c,
+			 unsigned slot)
+{
+	return unlikely(s->use[slot].rtcp >= c->rtcp_limit[slot]);
 }
 
 /*
- * Counts one packet against its key. Control reads the counters with relaxed
- * loads, hence the relaxed stores: plain moves on x86, no lock prefix.
+ * Counts one packet against its key, in a stream bound to c. Control reads
+ * the counters with relaxed loads, hence the relaxed stores: plain moves on
+ * x86, no lock prefix.
  */
 static inline enum ms_srtp_result
 ms_srtp_key_count_rtp(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
 {
-	struct ms_srtp_key_use *u = ms_srtp_key_use(s, c, slot);
+	struct ms_srtp_key_use *u = &s->use[slot];
 
-	if (unlikely(u->rtp >= c->rtp_limit[slot]))
+	if (ms_srtp_key_rtp_expired(s, c, slot))
 		return MS_SRTP_KEY_EXPIRED;
 	__atomic_store_n(&u->rtp, u->rtp + 1, __ATOMIC_RELAXED);
 	return MS_SRTP_OK;
@@ -194,9 +220,9 @@ ms_srtp_key_count_rtp(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, uns
 static inline enum ms_srtp_result
 ms_srtp_key_count_rtcp(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c, unsigned slot)
 {
-	struct ms_srtp_key_use *u = ms_srtp_key_use(s, c, slot);
+	struct ms_srtp_key_use *u = &s->use[slot];
 
-	if (unlikely(u->rtcp >= c->rtcp_limit[slot]))
+	if (ms_srtp_key_rtcp_expired(s, c, slot))
 		return MS_SRTP_KEY_EXPIRED;
 	__atomic_store_n(&u->rtcp, u->rtcp + 1, __ATOMIC_RELAXED);
 	return MS_SRTP_OK;

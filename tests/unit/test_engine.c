@@ -554,8 +554,12 @@ test_ssrcs(void **state)
 		}
 	}
 	if (!is_libsrtp(e)) {
-		assert_true(l.rx->ssrc_evictions > 0);
-		assert_true(l.tx->ssrc_evictions > 0);
+		struct ms_srtp_stream_info rx, tx;
+
+		e->stream_info(l.rx, &rx);
+		e->stream_info(l.tx, &tx);
+		assert_int_equal(rx.nb_ssrc, MS_SRTP_SSRC_SLOTS);
+		assert_true(rx.ssrc_evictions > 0 && tx.ssrc_evictions > 0);
 	}
 	ms_test_leg_free(&l);
 }

@@ -107,7 +107,8 @@ imb_ssrc_rtp_bits(struct imb_ssrc *ss)
 /*
  * Everything but the head's ctx pointer belongs to the owner lcore. Line 0
  * is the head and the window parameters; line 1 the first SSRC: a packet of
- * a leg with one SSRC touches two lines of its stream.
+ * a leg with one SSRC touches two lines of its stream. What only a new SSRC
+ * or control needs follows the SSRC slots.
  */
 struct imb_stream {
 	struct ms_srtp_stream head;
@@ -116,6 +117,11 @@ struct imb_stream {
 	uint16_t word_mask;
 	uint8_t ssrc_state[] __rte_cache_aligned;
 } __rte_cache_aligned;
+
+struct imb_stream_cold {
+	uint32_t initial_roc;    /* set at creation, read-only after */
+	uint32_t ssrc_evictions; /* owner lcore: rw; ctlplane: ro, relaxed */
+};
 
 static inline size_t
 imb_ssrc_stride(uint32_t word_mask)
@@ -128,6 +134,13 @@ static inline struct imb_ssrc *
 imb_ssrc_at(struct imb_stream *s, unsigned i)
 {
 	return (struct imb_ssrc *)(s->ssrc_state + i * imb_ssrc_stride(s->word_mask));
+}
+
+static inline struct imb_stream_cold *
+imb_stream_cold(struct imb_stream *s)
+{
+	return (struct imb_stream_cold *)(s->ssrc_state +
+					  MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(s->word_mask));
 }
 
 static inline uint64_t *

@@ -336,7 +336,8 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 
 	uint32_t window = cfg->replay_window ? cfg->replay_window : MS_SRTP_REPLAY_WINDOW_DEFAULT;
 	uint32_t words = ms_replay_nb_words(window);
-	size_t size = sizeof(struct imb_stream) + MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(words - 1);
+	size_t size = sizeof(struct imb_stream) + MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(words - 1) +
+		      sizeof(struct imb_stream_cold);
 	struct imb_stream *s = rte_zmalloc("srtp_stream", size, RTE_CACHE_LINE_SIZE);
 
 	RTE_BUILD_BUG_ON(sizeof(struct ms_srtp_stream) + 8 > RTE_CACHE_LINE_SIZE);
@@ -347,9 +348,9 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 		return -ENOMEM;
 	s->head.ctx = ctx;
 	s->head.dir = (uint8_t)cfg->dir;
-	s->head.initial_roc = cfg->initial_roc;
 	s->window = (uint16_t)window;
 	s->word_mask = (uint16_t)(words - 1);
+	imb_stream_cold(s)->initial_roc = cfg->initial_roc;
 	*stream = &s->head;
 	return 0;
 }
@@ -366,14 +367,16 @@ imb_ssrc_add(struct imb_stream *s, uint32_t ssrc)
 	unsigned i;
 
 	if (s->head.nb_ssrc < MS_SRTP_SSRC_SLOTS) {
-		i = s->head.nb_ssrc++;
+		i = s->head.nb_ssrc;
+		__atomic_store_n(&s->head.nb_ssrc, (uint8_t)(i + 1), __ATOMIC_RELAXED);
 	} else {
 		i = 0;
 		for (unsigned j = 1; j < MS_SRTP_SSRC_SLOTS; j++)
 			if ((int32_t)(imb_ssrc_at(s, j)->last_used - imb_ssrc_at(s, i)->last_used) < 0)
 				i = j;
-		__atomic_store_n(&s->head.ssrc_evictions, s->head.ssrc_evictions + 1,
-				 __ATOMIC_RELAXED);
+		struct imb_stream_cold *cold = imb_stream_cold(s);
+
+		__atomic_store_n(&cold->ssrc_evictions, cold->ssrc_evictions + 1, __ATOMIC_RELAXED);
 	}
 	struct imb_ssrc *ss = imb_ssrc_at(s, i);
 
@@ -516,12 +519,24 @@ prefetch_ctxs(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uin
 	for (uint16_t i = 0; i < n; i++) {
 		if (i > 0 && streams[i] == streams[i - 1])
 			continue;
-		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(streams[i]);
+		const struct ms_srtp_stream *st = streams[i];
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(st);
+		const struct ms_srtp_ctx_view *vw = &st->view;
 		const uint8_t *k = c->slots;
 		unsigned lines;
 
-		rte_prefetch2(c);
-		if (c->head.cipher == MS_CIPHER_AES_GCM) {
+		/*
+		 * A packet reads the context's header only after a rekey, with two
+		 * keys, MKI or a custom lifetime, and for SRTCP.
+		 */
+		if (st->bound != &c->head) {
+			rte_prefetch0(c);
+			vw = &c->head.view;
+		} else if (rtcp || vw->nb_keys > 1 || vw->mki_len > 0 ||
+			   (vw->flags & MS_SRTP_VIEW_CUSTOM_LIFETIME)) {
+			rte_prefetch2(c);
+		}
+		if (vw->cipher == MS_CIPHER_AES_GCM) {
 			k += rtcp ? sizeof(struct imb_gcm_keys) : 0;
 			/*
 			 * Hash keys sit at the end of gcm_key_data, lowest powers last,
@@ -538,10 +553,10 @@ prefetch_ctxs(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uin
 			for (unsigned l = 1; l <= tail; l++)
 				rte_prefetch2(end - l * RTE_CACHE_LINE_SIZE);
 			/* AES round keys: 176 or 240 bytes */
-			lines = c->head.aes_key_len == 16 ? 3 : 4;
+			lines = vw->aes_key_len == 16 ? 3 : 4;
 		} else {
 			k += rtcp ? sizeof(struct imb_cm_keys) : 0;
-			lines = c->head.aes_key_len == 16 ? 4 : c->head.aes_key_len ? 5 : 2;
+			lines = vw->aes_key_len == 16 ? 4 : vw->aes_key_len ? 5 : 2;
 		}
 		for (unsigned l = 0; l < lines; l++)
 			rte_prefetch2(k + l * RTE_CACHE_LINE_SIZE);
@@ -582,7 +597,7 @@ imb_pipeline(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 	return ok;
 }
 
-/* Bytes of context one SRTP packet reads: the context's first line + its RTP keys. */
+/* Bytes of key material one SRTP packet reads (one key, no MKI, default lifetime). */
 static size_t
 imb_hot_ctx_size(enum ms_srtp_suite suite)
 {
@@ -601,7 +616,17 @@ imb_hot_ctx_size(enum ms_srtp_suite suite)
 		       IMB_GCM_TAIL_LINES * RTE_CACHE_LINE_SIZE;
 		break;
 	}
-	return RTE_CACHE_LINE_SIZE + keys;
+	return keys;
+}
+
+static void
+imb_stream_info(const struct ms_srtp_stream *stream, struct ms_srtp_stream_info *info)
+{
+	struct imb_stream *s = (struct imb_stream *)(uintptr_t)stream;
+
+	info->nb_ssrc = __atomic_load_n(&s->head.nb_ssrc, __ATOMIC_RELAXED);
+	info->ssrc_evictions = __atomic_load_n(&imb_stream_cold(s)->ssrc_evictions,
+					       __ATOMIC_RELAXED);
 }
 
 static int
@@ -628,6 +653,7 @@ const struct ms_crypto_engine ms_engine_ipsecmb = {
 	.stream_create = imb_stream_create,
 	.stream_free = imb_stream_free,
 	.hot_ctx_size = imb_hot_ctx_size,
+	.stream_info = imb_stream_info,
 	.rtp_protect = imb_rtp_protect,
 	.rtp_unprotect = imb_rtp_unprotect,
 	.rtcp_protect = imb_rtcp_protect,

@@ -25,11 +25,11 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct imb_stream *s = (struct imb_stream *)streams[i];
-		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(&s->head);
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_bind(&s->head);
 		struct imb_op *op = &lc->ops[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m);
-		unsigned mki_len = c->head.mki_len, tag_len = c->head.rtcp_tag_len;
+		unsigned mki_len = c->head.view.mki_len, tag_len = c->head.rtcp_tag_len;
 		unsigned trailer = MS_SRTCP_TRAILER_LEN + mki_len + tag_len;
 		enum ms_srtp_result r;
 
@@ -61,7 +61,7 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 		bool encrypt = c->head.rtcp_encrypt && len > MS_RTCP_HDR_LEN;
 		uint32_t word = (c->head.rtcp_encrypt ? MS_SRTCP_E_BIT : 0) | index;
 
-		if (c->head.cipher == MS_CIPHER_AES_GCM) {
+		if (c->head.view.cipher == MS_CIPHER_AES_GCM) {
 			const struct imb_gcm_keys *k = &imb_gcm_slot(c, slot)->rtcp;
 
 			imb_gcm_rtcp_iv(op->iv, k->salt, ssrc, index);
@@ -69,14 +69,14 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 				/* AAD: the 8-byte header and the E+index word */
 				memcpy(op->aad, p, MS_RTCP_HDR_LEN);
 				ms_store_be32(op->aad + MS_RTCP_HDR_LEN, word);
-				imb_gcm_enc(lc, k, c->head.aes_key_len, p + MS_RTCP_HDR_LEN,
+				imb_gcm_enc(lc, k, c->head.view.aes_key_len, p + MS_RTCP_HDR_LEN,
 					    len - MS_RTCP_HDR_LEN, op->iv, op->aad, sizeof(op->aad),
 					    p + len);
 			} else {
 				/* RFC 7714 9.3: AAD is the whole packet then the word; put
 				 * the word where the tag goes so the AAD is contiguous. */
 				ms_store_be32(p + len, word);
-				imb_gcm_enc(lc, k, c->head.aes_key_len, p + len, 0, op->iv, p,
+				imb_gcm_enc(lc, k, c->head.view.aes_key_len, p + len, 0, op->iv, p,
 					    len + 4u, op->tag);
 				memcpy(p + len, op->tag, 16);
 			}
@@ -87,9 +87,9 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 
 		const struct imb_cm_keys *k = &imb_cm_slot(c, slot)->rtcp;
 
-		if (encrypt && c->head.aes_key_len != 0) {
+		if (encrypt && c->head.view.aes_key_len != 0) {
 			imb_cm_iv(op->iv, k->salt, ssrc, index);
-			imb_batch_ctr(&b, k, c->head.aes_key_len, p, MS_RTCP_HDR_LEN,
+			imb_batch_ctr(&b, k, c->head.view.aes_key_len, p, MS_RTCP_HDR_LEN,
 				      len - MS_RTCP_HDR_LEN, op->iv);
 		}
 		ms_store_be32(p + len, word);
@@ -115,8 +115,8 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 				res[i] = MS_SRTP_CRYPTO_ERROR;
 				continue;
 			}
-			memcpy(p + op->body_len, c->mki[op->slot], c->mki_len);
-			memcpy(p + op->body_len + c->mki_len, op->tag, c->rtcp_tag_len);
+			memcpy(p + op->body_len, c->mki[op->slot], c->view.mki_len);
+			memcpy(p + op->body_len + c->view.mki_len, op->tag, c->rtcp_tag_len);
 		}
 		nb_ok++;
 	}
@@ -167,12 +167,12 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct imb_stream *s = (struct imb_stream *)streams[i];
-		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(&s->head);
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_bind(&s->head);
 		struct imb_op *op = &lc->ops[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m);
-		unsigned mki_len = c->head.mki_len, tag_len = c->head.rtcp_tag_len;
-		bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+		unsigned mki_len = c->head.view.mki_len, tag_len = c->head.rtcp_tag_len;
+		bool gcm = c->head.view.cipher == MS_CIPHER_AES_GCM;
 		enum ms_srtp_result r;
 
 		op->hashed = 0;
@@ -213,8 +213,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 				continue;
 			}
 		}
-		if (ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtcp >=
-		    c->head.rtcp_limit[slot]) {
+		if (ms_srtp_key_rtcp_expired(&s->head, &c->head, (unsigned)slot)) {
 			res[i] = MS_SRTP_KEY_EXPIRED;
 			continue;
 		}
@@ -232,13 +231,13 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			if (e_flag) {
 				memcpy(op->aad, p, MS_RTCP_HDR_LEN);
 				memcpy(op->aad + MS_RTCP_HDR_LEN, word_p, 4);
-				imb_gcm_dec(lc, k, c->head.aes_key_len, p + MS_RTCP_HDR_LEN,
+				imb_gcm_dec(lc, k, c->head.view.aes_key_len, p + MS_RTCP_HDR_LEN,
 					    body - MS_RTCP_HDR_LEN, op->iv, op->aad, sizeof(op->aad),
 					    op->tag);
 			} else {
 				/* Whole packet + word as AAD: move the word next to it. */
 				memmove(p + body, word_p, 4);
-				imb_gcm_enc(lc, k, c->head.aes_key_len, p + body, 0, op->iv, p,
+				imb_gcm_enc(lc, k, c->head.view.aes_key_len, p + body, 0, op->iv, p,
 					    body + 4u, op->tag);
 			}
 			if (!ms_ct_equal(op->tag, op->tag_rx, 16))
@@ -252,7 +251,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 		memcpy(op->tag_rx, tag, tag_len);
 		imb_batch_hmac(&b, k, p, body + 4u, op->tag, (uint8_t)i);
 		op->hashed = 1;
-		op->encrypted = e_flag && c->head.aes_key_len != 0 && body > MS_RTCP_HDR_LEN;
+		op->encrypted = e_flag && c->head.view.aes_key_len != 0 && body > MS_RTCP_HDR_LEN;
 	}
 
 	if (imb_batch_run_hashes(&b) < 0) {
@@ -274,7 +273,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 
 			imb_cm_iv(op->iv, k->salt, op->ssrc, op->index);
-			imb_batch_ctr(&b, k, op->ctx->head.aes_key_len, p, MS_RTCP_HDR_LEN,
+			imb_batch_ctr(&b, k, op->ctx->head.view.aes_key_len, p, MS_RTCP_HDR_LEN,
 				      op->body_len - MS_RTCP_HDR_LEN, op->iv);
 		}
 	}

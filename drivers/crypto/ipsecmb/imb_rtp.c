@@ -24,8 +24,8 @@ tx_index(struct imb_stream *s, const struct ms_srtp_ctx *c, const struct ms_rtp_
 	unsigned slot;
 
 	if (ss == NULL || !ss->rtp_seen) {
-		index = ((uint64_t)s->head.initial_roc << 16) | v->seq;
-		slot = ms_srtp_slot_by_rtp_index(c, index);
+		index = ((uint64_t)imb_stream_cold(s)->initial_roc << 16) | v->seq;
+		slot = ms_srtp_slot_by_rtp_index(&s->head, c, index);
 		r = ms_srtp_key_count_rtp(&s->head, c, slot);
 		if (r != MS_SRTP_OK)
 			return r;
@@ -41,7 +41,7 @@ tx_index(struct imb_stream *s, const struct ms_srtp_ctx *c, const struct ms_rtp_
 		r = ms_replay_check(ss->rtp_top, bits, s->word_mask, s->window, index);
 		if (r != MS_SRTP_OK)
 			return r;
-		slot = ms_srtp_slot_by_rtp_index(c, index);
+		slot = ms_srtp_slot_by_rtp_index(&s->head, c, index);
 		r = ms_srtp_key_count_rtp(&s->head, c, slot);
 		if (r != MS_SRTP_OK)
 			return r;
@@ -67,10 +67,11 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct imb_stream *s = (struct imb_stream *)streams[i];
-		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(&s->head);
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_bind(&s->head);
+		const struct ms_srtp_ctx_view *vw = &s->head.view;
 		struct imb_op *op = &lc->ops[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		unsigned trailer = c->head.mki_len + c->head.rtp_tag_len;
+		unsigned trailer = vw->mki_len + vw->rtp_tag_len;
 		struct ms_rtp_view v;
 		enum ms_srtp_result r;
 
@@ -87,22 +88,23 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 		rte_pktmbuf_append(m, (uint16_t)trailer);
 		uint32_t payload = v.rtp_len - v.hdr_len;
 
-		if (c->head.cipher == MS_CIPHER_AES_GCM) {
+		if (vw->cipher == MS_CIPHER_AES_GCM) {
 			const struct imb_gcm_keys *k = &imb_gcm_slot(c, op->slot)->rtp;
 
 			/* RFC 7714: header is AAD; the tag follows the ciphertext, then the MKI */
 			imb_gcm_rtp_iv(op->iv, k->salt, v.ssrc, op->index);
-			imb_gcm_enc(lc, k, c->head.aes_key_len, p + v.hdr_len, payload, op->iv, p,
+			imb_gcm_enc(lc, k, vw->aes_key_len, p + v.hdr_len, payload, op->iv, p,
 				    v.hdr_len, p + v.rtp_len);
-			memcpy(p + v.rtp_len + 16, c->head.mki[op->slot], c->head.mki_len);
+			if (vw->mki_len > 0)
+				memcpy(p + v.rtp_len + 16, c->head.mki[op->slot], vw->mki_len);
 			continue;
 		}
 
 		const struct imb_cm_keys *k = &imb_cm_slot(c, op->slot)->rtp;
 
-		if (c->head.aes_key_len != 0 && payload > 0) {
+		if (vw->aes_key_len != 0 && payload > 0) {
 			imb_cm_iv(op->iv, k->salt, v.ssrc, op->index);
-			imb_batch_ctr(&b, k, c->head.aes_key_len, p, v.hdr_len, payload, op->iv);
+			imb_batch_ctr(&b, k, vw->aes_key_len, p, v.hdr_len, payload, op->iv);
 		}
 		/*
 		 * RFC 3711 4.2: the tag covers header, payload and ROC. ipsec-mb hashes
@@ -124,14 +126,15 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 			continue;
 		if (op->hashed) {
 			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-			const struct ms_srtp_ctx *c = &op->ctx->head;
+			const struct ms_srtp_ctx_view *vw = &streams[i]->view;
 
 			if (unlikely(failed)) {
 				res[i] = MS_SRTP_CRYPTO_ERROR;
 				continue;
 			}
-			memcpy(p + op->body_len, c->mki[op->slot], c->mki_len);
-			memcpy(p + op->body_len + c->mki_len, op->tag, c->rtp_tag_len);
+			if (vw->mki_len > 0)
+				memcpy(p + op->body_len, op->ctx->head.mki[op->slot], vw->mki_len);
+			memcpy(p + op->body_len + vw->mki_len, op->tag, vw->rtp_tag_len);
 		}
 		nb_ok++;
 	}
@@ -165,7 +168,7 @@ rx_index(struct imb_lcore *lc, struct imb_stream *s, struct ms_srtp_stream *cons
 	 * burst estimates its index from the earlier one.
 	 */
 	op->ss = NULL;
-	index = ((uint64_t)s->head.initial_roc << 16) | v->seq;
+	index = ((uint64_t)imb_stream_cold(s)->initial_roc << 16) | v->seq;
 	for (uint16_t j = i; j-- > 0;) {
 		const struct imb_op *prev = &lc->ops[j];
 
@@ -228,11 +231,12 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct imb_stream *s = (struct imb_stream *)streams[i];
-		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_ctx(&s->head);
+		const struct imb_ctx *c = (const struct imb_ctx *)ms_srtp_stream_bind(&s->head);
+		const struct ms_srtp_ctx_view *vw = &s->head.view;
 		struct imb_op *op = &lc->ops[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		unsigned tag_len = c->head.rtp_tag_len, mki_len = c->head.mki_len;
-		bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+		unsigned tag_len = vw->rtp_tag_len, mki_len = vw->mki_len;
+		bool gcm = vw->cipher == MS_CIPHER_AES_GCM;
 		struct ms_rtp_view v;
 		enum ms_srtp_result r;
 		int slot = -1;
@@ -254,9 +258,8 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			r = rx_index(lc, s, streams, res, i, &v, op);
 		if (r == MS_SRTP_OK) {
 			if (slot < 0)
-				slot = (int)ms_srtp_slot_by_rtp_index(&c->head, op->index);
-			if (ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtp >=
-			    c->head.rtp_limit[slot])
+				slot = (int)ms_srtp_slot_by_rtp_index(&s->head, &c->head, op->index);
+			if (ms_srtp_key_rtp_expired(&s->head, &c->head, (unsigned)slot))
 				r = MS_SRTP_KEY_EXPIRED;
 		}
 		res[i] = (uint8_t)r;
@@ -272,7 +275,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			const struct imb_gcm_keys *k = &imb_gcm_slot(c, op->slot)->rtp;
 
 			imb_gcm_rtp_iv(op->iv, k->salt, v.ssrc, op->index);
-			imb_gcm_dec(lc, k, c->head.aes_key_len, p + v.hdr_len, v.rtp_len - v.hdr_len,
+			imb_gcm_dec(lc, k, vw->aes_key_len, p + v.hdr_len, v.rtp_len - v.hdr_len,
 				    op->iv, p, v.hdr_len, op->tag);
 			if (!ms_ct_equal(op->tag, p + v.rtp_len, 16))
 				res[i] = MS_SRTP_AUTH_FAIL;
@@ -286,7 +289,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 		ms_store_be32(p + v.rtp_len, (uint32_t)(op->index >> 16));
 		imb_batch_hmac(&b, k, p, v.rtp_len + 4u, op->tag, (uint8_t)i);
 		op->hashed = 1;
-		op->encrypted = c->head.aes_key_len != 0 && v.rtp_len > v.hdr_len;
+		op->encrypted = vw->aes_key_len != 0 && v.rtp_len > v.hdr_len;
 	}
 
 	if (imb_batch_run_hashes(&b) < 0) {
@@ -310,7 +313,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 
 			imb_cm_iv(op->iv, k->salt, op->ssrc, op->index);
-			imb_batch_ctr(&b, k, op->ctx->head.aes_key_len, p, op->hdr_len,
+			imb_batch_ctr(&b, k, streams[i]->view.aes_key_len, p, op->hdr_len,
 				      op->body_len - op->hdr_len, op->iv);
 		}
 	}

@@ -192,9 +192,9 @@ apply_ctx(struct lsrtp_stream *s, const struct lsrtp_ctx *c)
 	policy.rtp = c->rtp;
 	policy.rtcp = c->rtcp;
 	policy.window_size = s->window;
-	if (c->head.mki_len > 0) {
+	if (c->head.view.mki_len > 0) {
 		policy.keys = (srtp_master_key_t **)c->mkey_ptrs;
-		policy.num_master_keys = c->head.nb_keys;
+		policy.num_master_keys = c->head.view.nb_keys;
 	} else {
 		policy.key = (unsigned char *)c->material[0];
 	}
@@ -271,7 +271,7 @@ lsrtp_lcore_free(struct ms_crypto_lcore *lc)
 static const struct lsrtp_ctx *
 current_ctx(struct lsrtp_stream *s)
 {
-	const struct lsrtp_ctx *c = (const struct lsrtp_ctx *)ms_srtp_stream_ctx(&s->head);
+	const struct lsrtp_ctx *c = (const struct lsrtp_ctx *)ms_srtp_stream_bind(&s->head);
 
 	if (unlikely(c != s->applied) && apply_ctx(s, c) != srtp_err_status_ok)
 		return NULL;
@@ -298,16 +298,15 @@ lsrtp_rtp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 			res[i] = MS_SRTP_CRYPTO_ERROR;
 			continue;
 		}
-		unsigned slot = c->head.nb_keys - 1u;
+		unsigned slot = c->head.view.nb_keys - 1u;
 
 		r = ms_rtp_parse(p, (uint32_t)len, 0, true, &v);
-		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, c->head.mki_len + c->head.rtp_tag_len))
+		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, c->head.view.mki_len + c->head.view.rtp_tag_len))
 			r = MS_SRTP_NO_ROOM;
-		if (r == MS_SRTP_OK &&
-		    ms_srtp_key_use(&s->head, &c->head, slot)->rtp >= c->head.rtp_limit[slot])
+		if (r == MS_SRTP_OK && ms_srtp_key_rtp_expired(&s->head, &c->head, slot))
 			r = MS_SRTP_KEY_EXPIRED;
 		if (r == MS_SRTP_OK)
-			r = map_status(srtp_protect_mki(s->session, p, &len, c->head.mki_len > 0, slot),
+			r = map_status(srtp_protect_mki(s->session, p, &len, c->head.view.mki_len > 0, slot),
 				       false);
 		if (r == MS_SRTP_OK) {
 			ms_srtp_key_count_rtp(&s->head, &c->head, slot);
@@ -340,20 +339,19 @@ lsrtp_rtp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 			res[i] = MS_SRTP_CRYPTO_ERROR;
 			continue;
 		}
-		unsigned tag_len = c->head.rtp_tag_len, mki_len = c->head.mki_len;
+		unsigned tag_len = c->head.view.rtp_tag_len, mki_len = c->head.view.mki_len;
 
 		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
 		if (r == MS_SRTP_OK)
 			r = ms_rtp_parse(p, (uint32_t)len, mki_len + tag_len, false, &v);
 		if (r == MS_SRTP_OK && mki_len > 0) {
-			bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+			bool gcm = c->head.view.cipher == MS_CIPHER_AES_GCM;
 
 			slot = ms_srtp_slot_by_mki(&c->head, p + v.rtp_len + (gcm ? tag_len : 0));
 			if (slot < 0)
 				r = MS_SRTP_UNKNOWN_MKI;
 		}
-		if (r == MS_SRTP_OK &&
-		    ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtp >= c->head.rtp_limit[slot])
+		if (r == MS_SRTP_OK && ms_srtp_key_rtp_expired(&s->head, &c->head, (unsigned)slot))
 			r = MS_SRTP_KEY_EXPIRED;
 		if (r == MS_SRTP_OK)
 			r = map_status(srtp_unprotect_mki(s->session, p, &len, mki_len > 0), true);
@@ -392,18 +390,17 @@ lsrtp_rtcp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 			res[i] = MS_SRTP_CRYPTO_ERROR;
 			continue;
 		}
-		unsigned slot = c->head.nb_keys - 1u;
-		unsigned trailer = MS_SRTCP_TRAILER_LEN + c->head.mki_len + c->head.rtcp_tag_len;
+		unsigned slot = c->head.view.nb_keys - 1u;
+		unsigned trailer = MS_SRTCP_TRAILER_LEN + c->head.view.mki_len + c->head.rtcp_tag_len;
 
 		r = ms_rtcp_check(p, (uint32_t)len, 0);
 		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, trailer))
 			r = MS_SRTP_NO_ROOM;
-		if (r == MS_SRTP_OK &&
-		    ms_srtp_key_use(&s->head, &c->head, slot)->rtcp >= c->head.rtcp_limit[slot])
+		if (r == MS_SRTP_OK && ms_srtp_key_rtcp_expired(&s->head, &c->head, slot))
 			r = MS_SRTP_KEY_EXPIRED;
 		if (r == MS_SRTP_OK)
 			r = map_status(srtp_protect_rtcp_mki(s->session, p, &len,
-							     c->head.mki_len > 0, slot),
+							     c->head.view.mki_len > 0, slot),
 				       false);
 		if (r == MS_SRTP_OK) {
 			ms_srtp_key_count_rtcp(&s->head, &c->head, slot);
@@ -435,20 +432,19 @@ lsrtp_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 			res[i] = MS_SRTP_CRYPTO_ERROR;
 			continue;
 		}
-		unsigned tag_len = c->head.rtcp_tag_len, mki_len = c->head.mki_len;
+		unsigned tag_len = c->head.rtcp_tag_len, mki_len = c->head.view.mki_len;
 
 		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
 		if (r == MS_SRTP_OK)
 			r = ms_rtcp_check(p, (uint32_t)len, MS_SRTCP_TRAILER_LEN + mki_len + tag_len);
 		if (r == MS_SRTP_OK && mki_len > 0) {
-			bool gcm = c->head.cipher == MS_CIPHER_AES_GCM;
+			bool gcm = c->head.view.cipher == MS_CIPHER_AES_GCM;
 
 			slot = ms_srtp_slot_by_mki(&c->head, p + len - mki_len - (gcm ? 0 : tag_len));
 			if (slot < 0)
 				r = MS_SRTP_UNKNOWN_MKI;
 		}
-		if (r == MS_SRTP_OK &&
-		    ms_srtp_key_use(&s->head, &c->head, (unsigned)slot)->rtcp >= c->head.rtcp_limit[slot])
+		if (r == MS_SRTP_OK && ms_srtp_key_rtcp_expired(&s->head, &c->head, (unsigned)slot))
 			r = MS_SRTP_KEY_EXPIRED;
 		if (r == MS_SRTP_OK)
 			r = map_status(srtp_unprotect_rtcp_mki(s->session, p, &len, mki_len > 0), true);
@@ -460,6 +456,15 @@ lsrtp_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 		res[i] = (uint8_t)r;
 	}
 	return ok;
+}
+
+/* libsrtp keeps its SSRCs itself, unbounded, and never evicts one. */
+static void
+lsrtp_stream_info(const struct ms_srtp_stream *stream, struct ms_srtp_stream_info *info)
+{
+	RTE_SET_USED(stream);
+	info->nb_ssrc = 0;
+	info->ssrc_evictions = 0;
 }
 
 static int
@@ -480,6 +485,7 @@ const struct ms_crypto_engine ms_engine_libsrtp = {
 	.stream_create = lsrtp_stream_create,
 	.stream_free = lsrtp_stream_free,
 	.hot_ctx_size = NULL,
+	.stream_info = lsrtp_stream_info,
 	.rtp_protect = lsrtp_rtp_protect,
 	.rtp_unprotect = lsrtp_rtp_unprotect,
 	.rtcp_protect = lsrtp_rtcp_protect,
