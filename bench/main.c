@@ -55,6 +55,7 @@ bench_eal_init(const char *prog, int eal_argc, char **eal_argv, unsigned need_mb
 		/* the last CPU: the first one takes most interrupts on small machines */
 		snprintf(lcore, sizeof(lcore), "%ld", cpus > 1 ? cpus - 1 : 0);
 		args[n++] = "--no-pci";
+		args[n++] = "--no-telemetry";
 		args[n++] = "-l";
 		args[n++] = lcore;
 		args[n++] = "--log-level=lib.eal:error";

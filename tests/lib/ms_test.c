@@ -23,7 +23,7 @@ ms_test_init(int argc, char **argv)
 {
 	char prefix[64];
 	char *eal[] = {
-		argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+		argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--no-telemetry",
 		"-l", "0", "--log-level=lib.eal:error", "--log-level=mediasec.*:warning",
 		"--file-prefix", prefix,
 	};
