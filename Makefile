@@ -28,12 +28,16 @@ $(BUILD_ASAN)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Until the daemon exists, the main job is the crypto benchmark.
+# Until the daemon exists, the main job is the crypto benchmark, on the
+# built-in configuration.
 run: build
+	@./scripts/hugepages.sh 2048
 	./$(BUILD)/bench/mediasec-bench crypto
 
 bench: build
-	./$(BUILD)/bench/mediasec-bench crypto --json
+	@./scripts/hugepages.sh 2048
+	./$(BUILD)/bench/mediasec-bench crypto --json > $(BUILD)/bench-crypto.json
+	@echo "results: $(BUILD)/bench-crypto.json"
 
 test-release: build
 	meson test -C $(BUILD) --print-errorlogs

@@ -213,11 +213,11 @@ random_bytes(uint8_t *p, size_t n)
 
 static int
 legs_create(const struct ms_crypto_engine *e, enum ms_srtp_suite suite, struct leg *legs,
-	    unsigned n)
+	    unsigned n, uint16_t window)
 {
 	struct ms_srtp_ctx_cfg *cfg = ms_secmem_alloc(sizeof(*cfg));
-	struct ms_srtp_stream_cfg tx = {.dir = MS_SRTP_PROTECT};
-	struct ms_srtp_stream_cfg rx = {.dir = MS_SRTP_UNPROTECT};
+	struct ms_srtp_stream_cfg tx = {.dir = MS_SRTP_PROTECT, .replay_window = window};
+	struct ms_srtp_stream_cfg rx = {.dir = MS_SRTP_UNPROTECT, .replay_window = window};
 	int ret = 0;
 
 	if (cfg == NULL)
@@ -673,7 +673,7 @@ bench_crypto(int argc, char **argv)
 
 				if (is_reference(eng) && nb > o.ref_max_legs)
 					nb = o.ref_max_legs;
-				if (legs_create(eng, s, legs, nb) < 0) {
+				if (legs_create(eng, s, legs, nb, (uint16_t)cfg.crypto.replay_window) < 0) {
 					fprintf(stderr, "mediasec-bench: cannot create %u legs\n", nb);
 					return 1;
 				}

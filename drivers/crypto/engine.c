@@ -133,6 +133,31 @@ ms_srtp_stream_cfg_check(const struct ms_srtp_stream_cfg *cfg, const char **why)
 	return 0;
 }
 
+int
+ms_srtp_ctx_create_check(const struct ms_srtp_ctx_cfg *cfg)
+{
+	const char *why;
+	int ret = ms_srtp_ctx_cfg_check(cfg, &why);
+
+	if (ret < 0)
+		MS_LOG(ERR, crypto, "bad crypto context: %s", why);
+	return ret;
+}
+
+int
+ms_srtp_stream_create_check(const struct ms_srtp_stream_cfg *cfg, const struct ms_srtp_ctx *ctx,
+			    const struct ms_crypto_engine *engine)
+{
+	const char *why = "the context belongs to another engine";
+	int ret = ms_srtp_stream_cfg_check(cfg, &why);
+
+	if (ret == 0 && (ctx == NULL || ctx->engine != engine))
+		ret = -EINVAL;
+	if (ret < 0)
+		MS_LOG(ERR, crypto, "bad stream: %s", why);
+	return ret;
+}
+
 /* Warn well before the hard limit, as libsrtp does with 2^16 packets to spare. */
 static uint64_t
 soft_limit(uint64_t limit)

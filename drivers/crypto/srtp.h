@@ -288,6 +288,11 @@ int ms_crypto_engine_init(const struct ms_crypto_engine *engine);
 int ms_srtp_ctx_cfg_check(const struct ms_srtp_ctx_cfg *cfg, const char **why);
 int ms_srtp_stream_cfg_check(const struct ms_srtp_stream_cfg *cfg, const char **why);
 
+/* The checks engines run on creation: as above, logging the reason. */
+int ms_srtp_ctx_create_check(const struct ms_srtp_ctx_cfg *cfg);
+int ms_srtp_stream_create_check(const struct ms_srtp_stream_cfg *cfg,
+				const struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *engine);
+
 /* Fills the engine-independent head of a new context from its configuration. */
 void ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *engine,
 			   const struct ms_srtp_ctx_cfg *cfg);

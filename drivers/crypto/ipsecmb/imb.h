@@ -15,7 +15,9 @@
 #include <intel-ipsec-mb.h>
 
 #include "kat.h"
+#include "replay.h"
 #include "srtp.h"
+#include "srtp_proto.h"
 
 /*
  * A burst is processed in sub-batches of this many packets, a full set of
@@ -170,6 +172,53 @@ imb_ssrc_touch(struct imb_stream *s, struct imb_ssrc *ss)
 	ss->last_used = ++s->tick;
 }
 
+/*
+ * Records a packet index an SSRC sent (outbound) or authenticated (inbound):
+ * refuses an index seen before or left of the window, counts the packet
+ * against its key, then starts or advances the SRTP or SRTCP window. Nothing
+ * changes when it refuses. ss is where the SSRC was before this burst, or NULL.
+ */
+static inline enum ms_srtp_result
+imb_ssrc_record(struct imb_stream *s, const struct ms_srtp_ctx *c, struct imb_ssrc *ss,
+		uint32_t ssrc, bool rtcp, uint64_t index, unsigned slot)
+{
+	enum ms_srtp_result r;
+
+	/* an earlier packet of this burst may have opened, or evicted, the SSRC */
+	if (ss == NULL || ss->ssrc != ssrc)
+		ss = imb_ssrc_find(s, ssrc);
+	bool seen = ss != NULL && (rtcp ? ss->rtcp_seen : ss->rtp_seen);
+
+	if (seen) {
+		r = ms_replay_check(rtcp ? ss->rtcp_top : ss->rtp_top,
+				    rtcp ? imb_ssrc_rtcp_bits(s, ss) : imb_ssrc_rtp_bits(ss),
+				    s->word_mask, s->window, index);
+		if (r != MS_SRTP_OK)
+			return r;
+	}
+	r = rtcp ? ms_srtp_key_count_rtcp(&s->head, c, slot)
+		 : ms_srtp_key_count_rtp(&s->head, c, slot);
+	if (r != MS_SRTP_OK)
+		return r;
+	if (ss == NULL)
+		ss = imb_ssrc_add(s, ssrc);
+
+	uint64_t *top = rtcp ? &ss->rtcp_top : &ss->rtp_top;
+	uint64_t *bits = rtcp ? imb_ssrc_rtcp_bits(s, ss) : imb_ssrc_rtp_bits(ss);
+
+	if (seen) {
+		ms_replay_accept(top, bits, s->word_mask, index);
+	} else {
+		ms_replay_init(top, bits, s->word_mask, index);
+		if (rtcp)
+			ss->rtcp_seen = 1;
+		else
+			ss->rtp_seen = 1;
+	}
+	imb_ssrc_touch(s, ss);
+	return MS_SRTP_OK;
+}
+
 /* Per-packet scratch of one burst. */
 struct imb_op {
 	const struct imb_ctx *ctx; /* read once per packet: a rekey may publish mid-burst */
@@ -182,6 +231,7 @@ struct imb_op {
 	uint8_t hashed;            /* has an HMAC job */
 	uint8_t encrypted;         /* AES-CM part to decrypt once authenticated */
 	uint8_t tag_len;
+	uint8_t mki_len;
 	uint8_t iv[16];
 	uint8_t tag_rx[16];        /* tag copied out of a received packet */
 	uint8_t tag[20];           /* tag computed by ipsec-mb (HMAC writes 12) */
@@ -254,6 +304,18 @@ imb_batch_hmac(struct imb_batch *b, const struct imb_cm_keys *k, const uint8_t *
 /* Runs the queued cipher jobs; -1 when ipsec-mb refused one (a bug, never input). */
 int imb_batch_run_ciphers(struct imb_batch *b);
 int imb_batch_run_hashes(struct imb_batch *b);
+
+/*
+ * Protect, after the build pass: encrypts, authenticates, and writes the MKI
+ * and tag of each hashed packet behind its body. Returns the packets left ok.
+ */
+uint16_t imb_batch_seal(struct imb_batch *b, struct rte_mbuf **pkts, uint16_t n, uint8_t *res);
+/*
+ * Unprotect, after the build pass: authenticates, checks each tag in constant
+ * time, and decrypts what authenticated, with SRTP or SRTCP session keys.
+ */
+void imb_batch_open(struct imb_batch *b, struct rte_mbuf **pkts, uint16_t n, uint8_t *res,
+		    bool rtcp);
 
 /* Counter blocks (RFC 3711 4.1.1, RFC 7714 8.1 and 9.1) */
 static inline void
@@ -350,6 +412,14 @@ typedef uint16_t (*imb_chunk_fn)(struct imb_lcore *lc, struct rte_mbuf **pkts,
 uint16_t imb_pipeline(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 		      struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res, bool rtcp,
 		      imb_chunk_fn fn);
+
+/* Contexts and streams (control plane: imb_keys.c, imb_stream.c) */
+int imb_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx);
+void imb_ctx_free(struct ms_srtp_ctx *ctx);
+int imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
+		      struct ms_srtp_stream **stream);
+void imb_stream_free(struct ms_srtp_stream *stream);
+void imb_stream_info(const struct ms_srtp_stream *stream, struct ms_srtp_stream_info *info);
 
 /* Key derivation and context building (control plane) */
 int imb_kdf(const uint8_t *master_key, unsigned key_len, const uint8_t *master_salt,

@@ -2,8 +2,6 @@
 #include <string.h>
 
 #include "imb.h"
-#include "replay.h"
-#include "srtp_proto.h"
 
 /*
  * SRTCP (RFC 3711 section 3.4, RFC 7714 section 9). Layouts:
@@ -17,7 +15,6 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 	      uint16_t n, uint8_t *res, const struct imb_lookahead *la)
 {
 	struct imb_batch b;
-	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
 	imb_prefetch_lookahead(la);
@@ -98,59 +95,11 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 		op->ctx = c;
 		op->slot = (uint8_t)slot;
 		op->body_len = (uint16_t)(len + 4u);
+		op->mki_len = (uint8_t)mki_len;
+		op->tag_len = (uint8_t)tag_len;
 	}
 
-	bool failed = imb_batch_run_ciphers(&b) < 0 || imb_batch_run_hashes(&b) < 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct imb_op *op = &lc->ops[i];
-
-		if (res[i] != MS_SRTP_OK)
-			continue;
-		if (op->hashed) {
-			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-			const struct ms_srtp_ctx *c = &op->ctx->head;
-
-			if (unlikely(failed)) {
-				res[i] = MS_SRTP_CRYPTO_ERROR;
-				continue;
-			}
-			memcpy(p + op->body_len, c->mki[op->slot], c->view.mki_len);
-			memcpy(p + op->body_len + c->view.mki_len, op->tag, c->rtcp_tag_len);
-		}
-		nb_ok++;
-	}
-	return nb_ok;
-}
-
-static enum ms_srtp_result
-rx_commit(struct imb_stream *s, const struct imb_op *op)
-{
-	const struct ms_srtp_ctx *c = &op->ctx->head;
-	struct imb_ssrc *ss = op->ss;
-	enum ms_srtp_result r;
-
-	if (ss == NULL || ss->ssrc != op->ssrc)
-		ss = imb_ssrc_find(s, op->ssrc);
-	if (ss != NULL && ss->rtcp_seen) {
-		r = ms_replay_check(ss->rtcp_top, imb_ssrc_rtcp_bits(s, ss), s->word_mask, s->window,
-				    op->index);
-		if (r != MS_SRTP_OK)
-			return r;
-	}
-	r = ms_srtp_key_count_rtcp(&s->head, c, op->slot);
-	if (r != MS_SRTP_OK)
-		return r;
-	if (ss == NULL)
-		ss = imb_ssrc_add(s, op->ssrc);
-	if (ss->rtcp_seen) {
-		ms_replay_accept(&ss->rtcp_top, imb_ssrc_rtcp_bits(s, ss), s->word_mask, op->index);
-	} else {
-		ms_replay_init(&ss->rtcp_top, imb_ssrc_rtcp_bits(s, ss), s->word_mask, op->index);
-		ss->rtcp_seen = 1;
-	}
-	imb_ssrc_touch(s, ss);
-	return MS_SRTP_OK;
+	return imb_batch_seal(&b, pkts, n, res);
 }
 
 static uint16_t
@@ -254,41 +203,17 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 		op->encrypted = e_flag && c->head.view.aes_key_len != 0 && body > MS_RTCP_HDR_LEN;
 	}
 
-	if (imb_batch_run_hashes(&b) < 0) {
-		for (uint16_t i = 0; i < n; i++)
-			if (lc->ops[i].hashed)
-				res[i] = MS_SRTP_CRYPTO_ERROR;
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		struct imb_op *op = &lc->ops[i];
-
-		if (res[i] != MS_SRTP_OK || !op->hashed)
-			continue;
-		if (!ms_ct_equal(op->tag, op->tag_rx, op->tag_len)) {
-			res[i] = MS_SRTP_AUTH_FAIL;
-			continue;
-		}
-		if (op->encrypted) {
-			const struct imb_cm_keys *k = &imb_cm_slot(op->ctx, op->slot)->rtcp;
-			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-
-			imb_cm_iv(op->iv, k->salt, op->ssrc, op->index);
-			imb_batch_ctr(&b, k, op->ctx->head.view.aes_key_len, p, MS_RTCP_HDR_LEN,
-				      op->body_len - MS_RTCP_HDR_LEN, op->iv);
-		}
-	}
-	if (imb_batch_run_ciphers(&b) < 0) {
-		for (uint16_t i = 0; i < n; i++)
-			if (res[i] == MS_SRTP_OK && lc->ops[i].encrypted)
-				res[i] = MS_SRTP_CRYPTO_ERROR;
-	}
+	imb_batch_open(&b, pkts, n, res, true);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (res[i] != MS_SRTP_OK)
 			continue;
-		enum ms_srtp_result r = rx_commit((struct imb_stream *)streams[i], &lc->ops[i]);
+		const struct imb_op *op = &lc->ops[i];
+		enum ms_srtp_result r = imb_ssrc_record((struct imb_stream *)streams[i],
+							&op->ctx->head, op->ss, op->ssrc, true,
+							op->index, op->slot);
 		if (r != MS_SRTP_OK) {
 			res[i] = (uint8_t)r;
 			continue;

@@ -2,8 +2,6 @@
 #include <string.h>
 
 #include "imb.h"
-#include "replay.h"
-#include "srtp_proto.h"
 
 /*
  * SRTP (RFC 3711, 6188, 7714) over a burst. Protect: validate, take the next
@@ -19,35 +17,18 @@ tx_index(struct imb_stream *s, const struct ms_srtp_ctx *c, const struct ms_rtp_
 	 struct imb_op *op)
 {
 	struct imb_ssrc *ss = imb_ssrc_find(s, v->ssrc);
-	enum ms_srtp_result r;
 	uint64_t index;
-	unsigned slot;
 
-	if (ss == NULL || !ss->rtp_seen) {
+	if (ss == NULL || !ss->rtp_seen)
 		index = ((uint64_t)imb_stream_cold(s)->initial_roc << 16) | v->seq;
-		slot = ms_srtp_slot_by_rtp_index(&s->head, c, index);
-		r = ms_srtp_key_count_rtp(&s->head, c, slot);
-		if (r != MS_SRTP_OK)
-			return r;
-		if (ss == NULL)
-			ss = imb_ssrc_add(s, v->ssrc);
-		ms_replay_init(&ss->rtp_top, imb_ssrc_rtp_bits(ss), s->word_mask, index);
-		ss->rtp_seen = 1;
-	} else {
-		uint64_t *bits = imb_ssrc_rtp_bits(ss);
+	else if (!ms_srtp_guess_index(ss->rtp_top, v->seq, &index))
+		return MS_SRTP_TOO_OLD;
 
-		if (!ms_srtp_guess_index(ss->rtp_top, v->seq, &index))
-			return MS_SRTP_TOO_OLD;
-		r = ms_replay_check(ss->rtp_top, bits, s->word_mask, s->window, index);
-		if (r != MS_SRTP_OK)
-			return r;
-		slot = ms_srtp_slot_by_rtp_index(&s->head, c, index);
-		r = ms_srtp_key_count_rtp(&s->head, c, slot);
-		if (r != MS_SRTP_OK)
-			return r;
-		ms_replay_accept(&ss->rtp_top, bits, s->word_mask, index);
-	}
-	imb_ssrc_touch(s, ss);
+	unsigned slot = ms_srtp_slot_by_rtp_index(&s->head, c, index);
+	enum ms_srtp_result r = imb_ssrc_record(s, c, ss, v->ssrc, false, index, slot);
+
+	if (r != MS_SRTP_OK)
+		return r;
 	op->index = index;
 	op->slot = (uint8_t)slot;
 	op->ssrc = v->ssrc;
@@ -59,7 +40,6 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 	      uint16_t n, uint8_t *res, const struct imb_lookahead *la)
 {
 	struct imb_batch b;
-	uint16_t nb_ok = 0;
 
 	imb_batch_init(&b, lc);
 	imb_prefetch_lookahead(la);
@@ -115,30 +95,11 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 		op->hashed = 1;
 		op->ctx = c;
 		op->body_len = v.rtp_len;
+		op->mki_len = vw->mki_len;
+		op->tag_len = vw->rtp_tag_len;
 	}
 
-	bool failed = imb_batch_run_ciphers(&b) < 0 || imb_batch_run_hashes(&b) < 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct imb_op *op = &lc->ops[i];
-
-		if (res[i] != MS_SRTP_OK)
-			continue;
-		if (op->hashed) {
-			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-			const struct ms_srtp_ctx_view *vw = &streams[i]->view;
-
-			if (unlikely(failed)) {
-				res[i] = MS_SRTP_CRYPTO_ERROR;
-				continue;
-			}
-			if (vw->mki_len > 0)
-				memcpy(p + op->body_len, op->ctx->head.mki[op->slot], vw->mki_len);
-			memcpy(p + op->body_len + vw->mki_len, op->tag, vw->rtp_tag_len);
-		}
-		nb_ok++;
-	}
-	return nb_ok;
+	return imb_batch_seal(&b, pkts, n, res);
 }
 
 /* Receiver side, before authentication: estimate the index, reject replays early. */
@@ -180,40 +141,6 @@ rx_index(struct imb_lcore *lc, struct imb_stream *s, struct ms_srtp_stream *cons
 		}
 	}
 	op->index = index;
-	return MS_SRTP_OK;
-}
-
-/* Receiver side, after authentication: the packet is genuine; record it. */
-static enum ms_srtp_result
-rx_commit(struct imb_stream *s, const struct imb_op *op)
-{
-	const struct ms_srtp_ctx *c = &op->ctx->head;
-	struct imb_ssrc *ss = op->ss;
-	enum ms_srtp_result r;
-
-	/* An earlier packet of this burst may have opened, or evicted, the SSRC. */
-	if (ss == NULL || ss->ssrc != op->ssrc)
-		ss = imb_ssrc_find(s, op->ssrc);
-	if (ss == NULL || !ss->rtp_seen) {
-		r = ms_srtp_key_count_rtp(&s->head, c, op->slot);
-		if (r != MS_SRTP_OK)
-			return r;
-		if (ss == NULL)
-			ss = imb_ssrc_add(s, op->ssrc);
-		ms_replay_init(&ss->rtp_top, imb_ssrc_rtp_bits(ss), s->word_mask, op->index);
-		ss->rtp_seen = 1;
-	} else {
-		uint64_t *bits = imb_ssrc_rtp_bits(ss);
-
-		r = ms_replay_check(ss->rtp_top, bits, s->word_mask, s->window, op->index);
-		if (r != MS_SRTP_OK)
-			return r;
-		r = ms_srtp_key_count_rtp(&s->head, c, op->slot);
-		if (r != MS_SRTP_OK)
-			return r;
-		ms_replay_accept(&ss->rtp_top, bits, s->word_mask, op->index);
-	}
-	imb_ssrc_touch(s, ss);
 	return MS_SRTP_OK;
 }
 
@@ -292,36 +219,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 		op->encrypted = vw->aes_key_len != 0 && v.rtp_len > v.hdr_len;
 	}
 
-	if (imb_batch_run_hashes(&b) < 0) {
-		for (uint16_t i = 0; i < n; i++)
-			if (lc->ops[i].hashed)
-				res[i] = MS_SRTP_CRYPTO_ERROR;
-	}
-
-	/* Decrypt only what authenticated. */
-	for (uint16_t i = 0; i < n; i++) {
-		struct imb_op *op = &lc->ops[i];
-
-		if (res[i] != MS_SRTP_OK || !op->hashed)
-			continue;
-		if (!ms_ct_equal(op->tag, op->tag_rx, op->tag_len)) {
-			res[i] = MS_SRTP_AUTH_FAIL;
-			continue;
-		}
-		if (op->encrypted) {
-			const struct imb_cm_keys *k = &imb_cm_slot(op->ctx, op->slot)->rtp;
-			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-
-			imb_cm_iv(op->iv, k->salt, op->ssrc, op->index);
-			imb_batch_ctr(&b, k, streams[i]->view.aes_key_len, p, op->hdr_len,
-				      op->body_len - op->hdr_len, op->iv);
-		}
-	}
-	if (imb_batch_run_ciphers(&b) < 0) {
-		for (uint16_t i = 0; i < n; i++)
-			if (res[i] == MS_SRTP_OK && lc->ops[i].encrypted)
-				res[i] = MS_SRTP_CRYPTO_ERROR;
-	}
+	imb_batch_open(&b, pkts, n, res, false);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct imb_op *op = &lc->ops[i];
@@ -339,7 +237,10 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 				continue;
 			}
 		}
-		enum ms_srtp_result r = rx_commit((struct imb_stream *)streams[i], op);
+		/* genuine: record it */
+		enum ms_srtp_result r = imb_ssrc_record((struct imb_stream *)streams[i],
+							&op->ctx->head, op->ss, op->ssrc, false,
+							op->index, op->slot);
 		if (r != MS_SRTP_OK) {
 			res[i] = (uint8_t)r;
 			continue;

@@ -142,13 +142,10 @@ set_policies(struct lsrtp_ctx *c, enum ms_srtp_suite suite, bool rtcp_unencrypte
 static int
 lsrtp_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx)
 {
-	const char *why;
-	int ret = ms_srtp_ctx_cfg_check(cfg, &why);
+	int ret = ms_srtp_ctx_create_check(cfg);
 
-	if (ret < 0) {
-		MS_LOG(ERR, crypto, "bad crypto context: %s", why);
+	if (ret < 0)
 		return ret;
-	}
 	if (cfg->nb_keys > 1 && (cfg->mki_len == 0 || cfg->keys[1].rtp_from != 0 ||
 				 cfg->keys[1].rtcp_from != 0)) {
 		MS_LOG(ERR, crypto, "libsrtp2 engine: a second key must carry an MKI and apply at once");
@@ -209,15 +206,10 @@ static int
 lsrtp_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 		    struct ms_srtp_stream **stream)
 {
-	const char *why;
-	int ret = ms_srtp_stream_cfg_check(cfg, &why);
+	int ret = ms_srtp_stream_create_check(cfg, ctx, &ms_engine_libsrtp);
 
-	if (ret < 0) {
-		MS_LOG(ERR, crypto, "bad stream: %s", why);
+	if (ret < 0)
 		return ret;
-	}
-	if (ctx == NULL || ctx->engine != &ms_engine_libsrtp)
-		return -EINVAL;
 	if (cfg->initial_roc != 0) {
 		MS_LOG(ERR, crypto, "libsrtp2 engine: streams start at ROC 0");
 		return -ENOTSUP;
@@ -278,184 +270,131 @@ current_ctx(struct lsrtp_stream *s)
 	return c;
 }
 
+/*
+ * One packet through libsrtp. Validation and key accounting are the fast
+ * engine's, so both engines report the same result for the same packet.
+ */
+static enum ms_srtp_result
+transform_one(struct lsrtp_stream *s, struct rte_mbuf *m, bool rtcp, bool protect)
+{
+	const struct lsrtp_ctx *c = current_ctx(s);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	int len = rte_pktmbuf_data_len(m);
+	struct ms_rtp_view v = {0};
+	enum ms_srtp_result r;
+	unsigned slot = 0;
+
+	if (c == NULL)
+		return MS_SRTP_CRYPTO_ERROR;
+
+	const struct ms_srtp_ctx_view *vw = &c->head.view;
+	unsigned tag_len = rtcp ? c->head.rtcp_tag_len : vw->rtp_tag_len;
+	unsigned trailer = (rtcp ? MS_SRTCP_TRAILER_LEN : 0) + vw->mki_len + tag_len;
+	bool gcm = vw->cipher == MS_CIPHER_AES_GCM;
+
+	if (protect) {
+		/* a second key carries an MKI and is used for sending at once */
+		slot = vw->nb_keys - 1u;
+		r = rtcp ? ms_rtcp_check(p, (uint32_t)len, 0)
+			 : ms_rtp_parse(p, (uint32_t)len, 0, true, &v);
+		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, trailer))
+			r = MS_SRTP_NO_ROOM;
+	} else {
+		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
+		if (r == MS_SRTP_OK)
+			r = rtcp ? ms_rtcp_check(p, (uint32_t)len, trailer)
+				 : ms_rtp_parse(p, (uint32_t)len, trailer, false, &v);
+		if (r == MS_SRTP_OK && vw->mki_len > 0) {
+			/* SRTP: MKI before the tag (AEAD: after it); SRTCP: last (AEAD) or before the tag */
+			const uint8_t *mki = rtcp ? p + len - vw->mki_len - (gcm ? 0 : tag_len)
+						  : p + v.rtp_len + (gcm ? tag_len : 0);
+			int k = ms_srtp_slot_by_mki(&c->head, mki);
+
+			if (k < 0)
+				r = MS_SRTP_UNKNOWN_MKI;
+			slot = (unsigned)RTE_MAX(k, 0);
+		}
+	}
+	if (r == MS_SRTP_OK && (rtcp ? ms_srtp_key_rtcp_expired(&s->head, &c->head, slot)
+				     : ms_srtp_key_rtp_expired(&s->head, &c->head, slot)))
+		r = MS_SRTP_KEY_EXPIRED;
+	if (r != MS_SRTP_OK)
+		return r;
+
+	bool use_mki = vw->mki_len > 0;
+	srtp_err_status_t st;
+
+	if (protect)
+		st = rtcp ? srtp_protect_rtcp_mki(s->session, p, &len, use_mki, slot)
+			  : srtp_protect_mki(s->session, p, &len, use_mki, slot);
+	else
+		st = rtcp ? srtp_unprotect_rtcp_mki(s->session, p, &len, use_mki)
+			  : srtp_unprotect_mki(s->session, p, &len, use_mki);
+	r = map_status(st, !protect);
+	/* the RTP padding count is readable only in plaintext */
+	if (r == MS_SRTP_OK && !protect && !rtcp && (p[0] & 0x20)) {
+		uint8_t pad = p[len - 1];
+
+		if (pad == 0 || pad > len - v.hdr_len)
+			r = MS_SRTP_BAD_LENGTH;
+	}
+	if (r != MS_SRTP_OK)
+		return r;
+	if (rtcp)
+		ms_srtp_key_count_rtcp(&s->head, &c->head, slot);
+	else
+		ms_srtp_key_count_rtp(&s->head, &c->head, slot);
+	if (protect)
+		rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m)));
+	else
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
+	return MS_SRTP_OK;
+}
+
+static uint16_t
+transform_burst(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uint16_t n,
+		uint8_t *res, bool rtcp, bool protect)
+{
+	uint16_t ok = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		res[i] = (uint8_t)transform_one((struct lsrtp_stream *)streams[i], pkts[i], rtcp,
+						protect);
+		ok += res[i] == MS_SRTP_OK;
+	}
+	return ok;
+}
+
 static uint16_t
 lsrtp_rtp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 		  struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
 {
-	uint16_t ok = 0;
-
 	RTE_SET_USED(lc);
-	for (uint16_t i = 0; i < n; i++) {
-		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
-		const struct lsrtp_ctx *c = current_ctx(s);
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		int len = rte_pktmbuf_data_len(m);
-		struct ms_rtp_view v;
-		enum ms_srtp_result r;
-
-		if (c == NULL) {
-			res[i] = MS_SRTP_CRYPTO_ERROR;
-			continue;
-		}
-		unsigned slot = c->head.view.nb_keys - 1u;
-
-		r = ms_rtp_parse(p, (uint32_t)len, 0, true, &v);
-		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, c->head.view.mki_len + c->head.view.rtp_tag_len))
-			r = MS_SRTP_NO_ROOM;
-		if (r == MS_SRTP_OK && ms_srtp_key_rtp_expired(&s->head, &c->head, slot))
-			r = MS_SRTP_KEY_EXPIRED;
-		if (r == MS_SRTP_OK)
-			r = map_status(srtp_protect_mki(s->session, p, &len, c->head.view.mki_len > 0, slot),
-				       false);
-		if (r == MS_SRTP_OK) {
-			ms_srtp_key_count_rtp(&s->head, &c->head, slot);
-			rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m)));
-			ok++;
-		}
-		res[i] = (uint8_t)r;
-	}
-	return ok;
+	return transform_burst(pkts, streams, n, res, false, true);
 }
 
 static uint16_t
 lsrtp_rtp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 		    struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
 {
-	uint16_t ok = 0;
-
 	RTE_SET_USED(lc);
-	for (uint16_t i = 0; i < n; i++) {
-		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
-		const struct lsrtp_ctx *c = current_ctx(s);
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		int len = rte_pktmbuf_data_len(m);
-		struct ms_rtp_view v;
-		enum ms_srtp_result r;
-		int slot = 0;
-
-		if (c == NULL) {
-			res[i] = MS_SRTP_CRYPTO_ERROR;
-			continue;
-		}
-		unsigned tag_len = c->head.view.rtp_tag_len, mki_len = c->head.view.mki_len;
-
-		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
-		if (r == MS_SRTP_OK)
-			r = ms_rtp_parse(p, (uint32_t)len, mki_len + tag_len, false, &v);
-		if (r == MS_SRTP_OK && mki_len > 0) {
-			bool gcm = c->head.view.cipher == MS_CIPHER_AES_GCM;
-
-			slot = ms_srtp_slot_by_mki(&c->head, p + v.rtp_len + (gcm ? tag_len : 0));
-			if (slot < 0)
-				r = MS_SRTP_UNKNOWN_MKI;
-		}
-		if (r == MS_SRTP_OK && ms_srtp_key_rtp_expired(&s->head, &c->head, (unsigned)slot))
-			r = MS_SRTP_KEY_EXPIRED;
-		if (r == MS_SRTP_OK)
-			r = map_status(srtp_unprotect_mki(s->session, p, &len, mki_len > 0), true);
-		if (r == MS_SRTP_OK && (p[0] & 0x20)) {
-			uint8_t pad = p[len - 1];
-
-			if (pad == 0 || pad > len - v.hdr_len)
-				r = MS_SRTP_BAD_LENGTH;
-		}
-		if (r == MS_SRTP_OK) {
-			ms_srtp_key_count_rtp(&s->head, &c->head, (unsigned)slot);
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
-			ok++;
-		}
-		res[i] = (uint8_t)r;
-	}
-	return ok;
+	return transform_burst(pkts, streams, n, res, false, false);
 }
 
 static uint16_t
 lsrtp_rtcp_protect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 		   struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
 {
-	uint16_t ok = 0;
-
 	RTE_SET_USED(lc);
-	for (uint16_t i = 0; i < n; i++) {
-		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
-		const struct lsrtp_ctx *c = current_ctx(s);
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		int len = rte_pktmbuf_data_len(m);
-		enum ms_srtp_result r;
-
-		if (c == NULL) {
-			res[i] = MS_SRTP_CRYPTO_ERROR;
-			continue;
-		}
-		unsigned slot = c->head.view.nb_keys - 1u;
-		unsigned trailer = MS_SRTCP_TRAILER_LEN + c->head.view.mki_len + c->head.rtcp_tag_len;
-
-		r = ms_rtcp_check(p, (uint32_t)len, 0);
-		if (r == MS_SRTP_OK && !ms_srtp_has_room(m, trailer))
-			r = MS_SRTP_NO_ROOM;
-		if (r == MS_SRTP_OK && ms_srtp_key_rtcp_expired(&s->head, &c->head, slot))
-			r = MS_SRTP_KEY_EXPIRED;
-		if (r == MS_SRTP_OK)
-			r = map_status(srtp_protect_rtcp_mki(s->session, p, &len,
-							     c->head.view.mki_len > 0, slot),
-				       false);
-		if (r == MS_SRTP_OK) {
-			ms_srtp_key_count_rtcp(&s->head, &c->head, slot);
-			rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m)));
-			ok++;
-		}
-		res[i] = (uint8_t)r;
-	}
-	return ok;
+	return transform_burst(pkts, streams, n, res, true, true);
 }
 
 static uint16_t
 lsrtp_rtcp_unprotect(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 		     struct ms_srtp_stream *const *streams, uint16_t n, uint8_t *res)
 {
-	uint16_t ok = 0;
-
 	RTE_SET_USED(lc);
-	for (uint16_t i = 0; i < n; i++) {
-		struct lsrtp_stream *s = (struct lsrtp_stream *)streams[i];
-		const struct lsrtp_ctx *c = current_ctx(s);
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		int len = rte_pktmbuf_data_len(m);
-		enum ms_srtp_result r;
-		int slot = 0;
-
-		if (c == NULL) {
-			res[i] = MS_SRTP_CRYPTO_ERROR;
-			continue;
-		}
-		unsigned tag_len = c->head.rtcp_tag_len, mki_len = c->head.view.mki_len;
-
-		r = rte_pktmbuf_is_contiguous(m) ? MS_SRTP_OK : MS_SRTP_NO_ROOM;
-		if (r == MS_SRTP_OK)
-			r = ms_rtcp_check(p, (uint32_t)len, MS_SRTCP_TRAILER_LEN + mki_len + tag_len);
-		if (r == MS_SRTP_OK && mki_len > 0) {
-			bool gcm = c->head.view.cipher == MS_CIPHER_AES_GCM;
-
-			slot = ms_srtp_slot_by_mki(&c->head, p + len - mki_len - (gcm ? 0 : tag_len));
-			if (slot < 0)
-				r = MS_SRTP_UNKNOWN_MKI;
-		}
-		if (r == MS_SRTP_OK && ms_srtp_key_rtcp_expired(&s->head, &c->head, (unsigned)slot))
-			r = MS_SRTP_KEY_EXPIRED;
-		if (r == MS_SRTP_OK)
-			r = map_status(srtp_unprotect_rtcp_mki(s->session, p, &len, mki_len > 0), true);
-		if (r == MS_SRTP_OK) {
-			ms_srtp_key_count_rtcp(&s->head, &c->head, (unsigned)slot);
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
-			ok++;
-		}
-		res[i] = (uint8_t)r;
-	}
-	return ok;
+	return transform_burst(pkts, streams, n, res, true, false);
 }
 
 /* libsrtp keeps its SSRCs itself, unbounded, and never evicts one. */

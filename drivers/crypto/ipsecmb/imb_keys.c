@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Session keys (RFC 3711 4.3 KDF), key schedules and crypto contexts: control plane. */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "engines.h"
+#include "imb.h"
+#include "ms_log.h"
+#include "secmem.h"
+
+/* RFC 3711 section 4.3.2 and RFC 7714 section 11: KDF labels */
+enum {
+	LABEL_RTP_ENC = 0x00,
+	LABEL_RTP_AUTH = 0x01,
+	LABEL_RTP_SALT = 0x02,
+	LABEL_RTCP_ENC = 0x03,
+	LABEL_RTCP_AUTH = 0x04,
+	LABEL_RTCP_SALT = 0x05,
+};
+
+#define HMAC_SHA1_KEY_LEN 20
+#define SHA1_BLOCK 64
+
+/*
+ * The control thread derives keys with its own manager: an IMB_MGR is not
+ * thread-safe, and the workers' managers belong to the workers.
+ */
+static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+static IMB_MGR *ctl_mgr;
+
+static IMB_MGR *
+ctl_mgr_get(void)
+{
+	if (ctl_mgr == NULL) {
+		IMB_ARCH arch;
+
+		ctl_mgr = alloc_mb_mgr(0);
+		if (ctl_mgr != NULL)
+			init_mb_mgr_auto(ctl_mgr, &arch);
+	}
+	return ctl_mgr;
+}
+
+static int
+keystream_locked(IMB_MGR *mgr, const uint8_t *key, unsigned key_len, const uint8_t iv[16],
+		 uint8_t *out, unsigned len)
+{
+	uint8_t enc[15 * 16] __rte_aligned(16), dec[15 * 16] __rte_aligned(16);
+	IMB_JOB *job;
+	int ret = 0;
+
+	if (key_len == 16)
+		IMB_AES_KEYEXP_128(mgr, key, enc, dec);
+	else if (key_len == 32)
+		IMB_AES_KEYEXP_256(mgr, key, enc, dec);
+	else
+		return -EINVAL;
+
+	memset(out, 0, len);
+	job = IMB_GET_NEXT_JOB(mgr);
+	job->cipher_mode = IMB_CIPHER_CNTR;
+	job->cipher_direction = IMB_DIR_ENCRYPT;
+	job->chain_order = IMB_ORDER_CIPHER_HASH;
+	job->hash_alg = IMB_AUTH_NULL;
+	job->enc_keys = enc;
+	job->dec_keys = dec;
+	job->key_len_in_bytes = key_len;
+	job->src = out;
+	job->dst = out;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = len;
+	job->iv = iv;
+	job->iv_len_in_bytes = 16;
+	job = IMB_SUBMIT_JOB(mgr);
+	if (job == NULL)
+		job = IMB_FLUSH_JOB(mgr);
+	if (job == NULL || job->status != IMB_STATUS_COMPLETED)
+		ret = -EIO;
+	while (IMB_FLUSH_JOB(mgr) != NULL)
+		;
+	ms_secure_zero(enc, sizeof(enc));
+	ms_secure_zero(dec, sizeof(dec));
+	return ret;
+}
+
+int
+imb_keystream(const uint8_t *key, unsigned key_len, const uint8_t iv[16], uint8_t *out,
+	      unsigned len)
+{
+	int ret = -ENOMEM;
+
+	pthread_mutex_lock(&ctl_lock);
+	IMB_MGR *mgr = ctl_mgr_get();
+	if (mgr != NULL)
+		ret = keystream_locked(mgr, key, key_len, iv, out, len);
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
+}
+
+/*
+ * RFC 3711 section 4.3.1 with key derivation rate 0: x = (label << 48) XOR
+ * master salt, the keystream of AES-CM under the master key at x * 2^16 is
+ * the session key. A 12-byte AEAD salt is zero-padded to 14 bytes first
+ * (RFC 7714 section 11, as libsrtp does).
+ */
+int
+imb_kdf(const uint8_t *master_key, unsigned key_len, const uint8_t *master_salt,
+	unsigned salt_len, uint8_t label, uint8_t *out, unsigned out_len)
+{
+	uint8_t x[16] = {0};
+
+	if (salt_len > 14)
+		return -EINVAL;
+	memcpy(x, master_salt, salt_len);
+	x[7] ^= label;
+	int ret = imb_keystream(master_key, key_len, x, out, out_len);
+	ms_secure_zero(x, sizeof(x));
+	return ret;
+}
+
+static void
+hmac_precompute(IMB_MGR *mgr, const uint8_t key[HMAC_SHA1_KEY_LEN], uint8_t pad_byte,
+		uint8_t *state)
+{
+	uint8_t block[SHA1_BLOCK] __rte_aligned(16);
+
+	memset(block, pad_byte, sizeof(block));
+	for (unsigned i = 0; i < HMAC_SHA1_KEY_LEN; i++)
+		block[i] ^= key[i];
+	IMB_SHA1_ONE_BLOCK(mgr, block, state);
+	ms_secure_zero(block, sizeof(block));
+}
+
+int
+imb_cm_keys_init(struct imb_cm_keys *k, const uint8_t *enc_key, unsigned key_len,
+		 const uint8_t *salt14, const uint8_t auth_key[20])
+{
+	uint8_t dec[15 * 16] __rte_aligned(16);
+	int ret = 0;
+
+	pthread_mutex_lock(&ctl_lock);
+	IMB_MGR *mgr = ctl_mgr_get();
+	if (mgr == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(k->salt, 0, sizeof(k->salt));
+	if (salt14 != NULL)
+		memcpy(k->salt, salt14, 14);
+	if (key_len == 16)
+		IMB_AES_KEYEXP_128(mgr, enc_key, k->enc_keys, dec);
+	else if (key_len == 32)
+		IMB_AES_KEYEXP_256(mgr, enc_key, k->enc_keys, dec);
+	else if (key_len != 0)
+		ret = -EINVAL;
+	hmac_precompute(mgr, auth_key, 0x36, k->ipad);
+	hmac_precompute(mgr, auth_key, 0x5c, k->opad);
+	ms_secure_zero(dec, sizeof(dec));
+out:
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
+}
+
+int
+imb_gcm_keys_init(struct imb_gcm_keys *k, const uint8_t *enc_key, unsigned key_len,
+		  const uint8_t salt12[12])
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&ctl_lock);
+	IMB_MGR *mgr = ctl_mgr_get();
+	if (mgr == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(k->salt, 0, sizeof(k->salt));
+	memcpy(k->salt, salt12, 12);
+	if (key_len == 16)
+		IMB_AES128_GCM_PRE(mgr, enc_key, &k->key);
+	else if (key_len == 32)
+		IMB_AES256_GCM_PRE(mgr, enc_key, &k->key);
+	else
+		ret = -EINVAL;
+out:
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
+}
+
+/* Session keys of one packet kind, derived from one master key. */
+struct session_keys {
+	uint8_t enc[32];
+	uint8_t salt[14];
+	uint8_t auth[HMAC_SHA1_KEY_LEN];
+};
+
+static int
+derive(const struct ms_srtp_suite_info *si, const struct ms_srtp_key_cfg *kc, bool rtcp,
+       struct session_keys *sk)
+{
+	unsigned klen = si->master_key_len, slen = si->master_salt_len;
+	uint8_t base = rtcp ? LABEL_RTCP_ENC : LABEL_RTP_ENC;
+	int ret = 0;
+
+	if (si->cipher != MS_CIPHER_NULL) {
+		ret = imb_kdf(kc->key, klen, kc->salt, slen, base, sk->enc, klen);
+		if (ret == 0)
+			ret = imb_kdf(kc->key, klen, kc->salt, slen, base + 2, sk->salt, slen);
+	}
+	if (ret == 0 && si->cipher != MS_CIPHER_AES_GCM)
+		ret = imb_kdf(kc->key, klen, kc->salt, slen, base + 1, sk->auth, sizeof(sk->auth));
+	return ret;
+}
+
+static int
+slot_init(struct imb_ctx *c, unsigned slot, const struct ms_srtp_suite_info *si,
+	  const struct ms_srtp_key_cfg *kc)
+{
+	struct session_keys sk;
+	int ret = 0;
+
+	for (unsigned rtcp = 0; rtcp <= 1 && ret == 0; rtcp++) {
+		memset(&sk, 0, sizeof(sk));
+		ret = derive(si, kc, rtcp, &sk);
+		if (ret != 0)
+			break;
+		if (si->cipher == MS_CIPHER_AES_GCM) {
+			struct imb_gcm_slot *gs = (struct imb_gcm_slot *)c->slots + slot;
+
+			ret = imb_gcm_keys_init(rtcp ? &gs->rtcp : &gs->rtp, sk.enc,
+						si->master_key_len, sk.salt);
+		} else {
+			struct imb_cm_slot *cs = (struct imb_cm_slot *)c->slots + slot;
+			unsigned klen = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
+
+			ret = imb_cm_keys_init(rtcp ? &cs->rtcp : &cs->rtp, sk.enc, klen, sk.salt,
+					       sk.auth);
+		}
+	}
+	ms_secure_zero(&sk, sizeof(sk));
+	return ret;
+}
+
+static struct imb_ctx *
+ctx_alloc(const struct ms_srtp_ctx_cfg *cfg)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(cfg->suite);
+	size_t size = sizeof(struct imb_ctx) + cfg->nb_keys * imb_slot_size(si->cipher);
+	struct imb_ctx *c = ms_secmem_alloc(size);
+
+	if (c != NULL)
+		ms_srtp_ctx_init_head(&c->head, &ms_engine_ipsecmb, cfg);
+	return c;
+}
+
+void
+imb_ctx_free(struct ms_srtp_ctx *ctx)
+{
+	ms_secmem_free(ctx);
+}
+
+int
+imb_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx)
+{
+	int ret = ms_srtp_ctx_create_check(cfg);
+
+	if (ret < 0)
+		return ret;
+	struct imb_ctx *c = ctx_alloc(cfg);
+	if (c == NULL)
+		return -ENOMEM;
+	for (unsigned k = 0; k < cfg->nb_keys && ret == 0; k++)
+		ret = slot_init(c, k, ms_srtp_suite_info(cfg->suite), &cfg->keys[k]);
+	if (ret < 0) {
+		ms_secmem_free(c);
+		return ret;
+	}
+	*ctx = &c->head;
+	return 0;
+}
+
+int
+imb_ctx_from_session_keys(enum ms_srtp_suite suite, uint32_t flags, const uint8_t *enc_key,
+			  const uint8_t *salt, const uint8_t *auth_key, struct ms_srtp_ctx **ctx)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(suite);
+	struct ms_srtp_ctx_cfg cfg = {.suite = suite, .nb_keys = 1, .flags = flags};
+	int ret;
+
+	if (si == NULL)
+		return -EINVAL;
+	struct imb_ctx *c = ctx_alloc(&cfg);
+	if (c == NULL)
+		return -ENOMEM;
+	for (unsigned rtcp = 0; rtcp <= 1; rtcp++) {
+		if (si->cipher == MS_CIPHER_AES_GCM) {
+			struct imb_gcm_slot *gs = (struct imb_gcm_slot *)c->slots;
+
+			ret = imb_gcm_keys_init(rtcp ? &gs->rtcp : &gs->rtp, enc_key,
+						si->master_key_len, salt);
+		} else {
+			struct imb_cm_slot *cs = (struct imb_cm_slot *)c->slots;
+			unsigned klen = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
+
+			ret = imb_cm_keys_init(rtcp ? &cs->rtcp : &cs->rtp, enc_key, klen, salt,
+					       auth_key);
+		}
+		if (ret < 0) {
+			ms_secmem_free(c);
+			return ret;
+		}
+	}
+	*ctx = &c->head;
+	return 0;
+}

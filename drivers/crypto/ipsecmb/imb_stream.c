@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Stream state: per-SSRC windows and counters, owned by one worker lcore. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "engines.h"
+#include "imb.h"
+#include "ms_log.h"
+#include "replay.h"
+
+int
+imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
+		  struct ms_srtp_stream **stream)
+{
+	int ret = ms_srtp_stream_create_check(cfg, ctx, &ms_engine_ipsecmb);
+
+	if (ret < 0)
+		return ret;
+
+	uint32_t window = cfg->replay_window ? cfg->replay_window : MS_SRTP_REPLAY_WINDOW_DEFAULT;
+	uint32_t words = ms_replay_nb_words(window);
+	size_t size = sizeof(struct imb_stream) + MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(words - 1) +
+		      sizeof(struct imb_stream_cold);
+	struct imb_stream *s = rte_zmalloc("srtp_stream", size, RTE_CACHE_LINE_SIZE);
+
+	RTE_BUILD_BUG_ON(sizeof(struct ms_srtp_stream) + 8 > RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(offsetof(struct imb_stream, ssrc_state) != RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(sizeof(struct imb_ssrc) != 32);
+	RTE_BUILD_BUG_ON(sizeof(struct imb_gcm_keys) != 1024);
+	if (s == NULL)
+		return -ENOMEM;
+	s->head.ctx = ctx;
+	s->head.dir = (uint8_t)cfg->dir;
+	s->window = (uint16_t)window;
+	s->word_mask = (uint16_t)(words - 1);
+	imb_stream_cold(s)->initial_roc = cfg->initial_roc;
+	*stream = &s->head;
+	return 0;
+}
+
+void
+imb_stream_free(struct ms_srtp_stream *stream)
+{
+	rte_free(stream);
+}
+
+struct imb_ssrc *
+imb_ssrc_add(struct imb_stream *s, uint32_t ssrc)
+{
+	unsigned i;
+
+	if (s->head.nb_ssrc < MS_SRTP_SSRC_SLOTS) {
+		i = s->head.nb_ssrc;
+		__atomic_store_n(&s->head.nb_ssrc, (uint8_t)(i + 1), __ATOMIC_RELAXED);
+	} else {
+		i = 0;
+		for (unsigned j = 1; j < MS_SRTP_SSRC_SLOTS; j++)
+			if ((int32_t)(imb_ssrc_at(s, j)->last_used - imb_ssrc_at(s, i)->last_used) < 0)
+				i = j;
+		struct imb_stream_cold *cold = imb_stream_cold(s);
+
+		__atomic_store_n(&cold->ssrc_evictions, cold->ssrc_evictions + 1, __ATOMIC_RELAXED);
+	}
+	struct imb_ssrc *ss = imb_ssrc_at(s, i);
+
+	memset(ss, 0, imb_ssrc_stride(s->word_mask));
+	ss->ssrc = ssrc;
+	return ss;
+}
+
+void
+imb_stream_info(const struct ms_srtp_stream *stream, struct ms_srtp_stream_info *info)
+{
+	struct imb_stream *s = (struct imb_stream *)(uintptr_t)stream;
+
+	info->nb_ssrc = __atomic_load_n(&s->head.nb_ssrc, __ATOMIC_RELAXED);
+	info->ssrc_evictions = __atomic_load_n(&imb_stream_cold(s)->ssrc_evictions,
+					       __ATOMIC_RELAXED);
+}
