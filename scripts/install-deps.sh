@@ -13,7 +13,6 @@ packages=(
 	libssl-dev
 	libcmocka-dev
 	libjansson-dev
-	valgrind
 )
 
 missing=()
