@@ -406,7 +406,8 @@ struct target {
 static unsigned
 check_targets(const struct opts *o, struct target *t)
 {
-	const struct ms_crypto_engine *fast = o->engines[0], *ref = o->nb_engines > 1 ? o->engines[1] : NULL;
+	const struct ms_crypto_engine *fast = o->engines[0];
+	const struct ms_crypto_engine *ref = o->nb_engines > 1 ? o->engines[1] : NULL;
 	static char names[12][112];
 	unsigned n = 0;
 	static const struct {

@@ -5,10 +5,10 @@
 
 /* Packets of one kind that need one transform, gathered for one engine call. */
 struct gather {
-	struct rte_mbuf *pkts[MS_SRTP_BURST_MAX];
-	struct ms_srtp_stream *streams[MS_SRTP_BURST_MAX];
-	uint8_t res[MS_SRTP_BURST_MAX];
-	uint16_t idx[MS_SRTP_BURST_MAX];
+	struct rte_mbuf *pkts[MS_XFORM_CHUNK];
+	struct ms_srtp_stream *streams[MS_XFORM_CHUNK];
+	uint8_t res[MS_XFORM_CHUNK];
+	uint16_t idx[MS_XFORM_CHUNK];
 	uint16_t n;
 };
 
@@ -50,7 +50,7 @@ transform(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts, const struct ms_xf
 static uint16_t
 xform_chunk(struct ms_xform *x, struct rte_mbuf **pkts, struct ms_xform_meta *meta, uint16_t n)
 {
-	uint8_t in_res[MS_SRTP_BURST_MAX], res[MS_SRTP_BURST_MAX];
+	uint8_t in_res[MS_XFORM_CHUNK], res[MS_XFORM_CHUNK];
 	struct ms_xform_stats *st = &x->stats;
 	uint16_t kept = 0;
 
@@ -83,8 +83,8 @@ ms_xform_burst(struct ms_xform *x, struct rte_mbuf **pkts, struct ms_xform_meta 
 {
 	uint16_t kept = 0;
 
-	for (uint16_t done = 0; done < n; done += MS_SRTP_BURST_MAX) {
-		uint16_t c = RTE_MIN(n - done, MS_SRTP_BURST_MAX);
+	for (uint16_t done = 0; done < n; done += MS_XFORM_CHUNK) {
+		uint16_t c = RTE_MIN(n - done, MS_XFORM_CHUNK);
 		uint16_t k = xform_chunk(x, pkts + done, meta + done, c);
 
 		memmove(pkts + kept, pkts + done, k * sizeof(*pkts));

@@ -18,6 +18,9 @@
 
 #include "srtp.h"
 
+/* Packets gathered for one engine call; a longer burst is taken in chunks. */
+#define MS_XFORM_CHUNK 64
+
 /* What the stage needs to know about one packet. */
 struct ms_xform_meta {
 	struct ms_srtp_stream *in;  /* leg it arrived on; NULL: plain RTP */

@@ -40,7 +40,22 @@ ms_srtp_stream_rebind(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c)
 		if (s->use[k].key_id != c->key_id[k])
 			rebind_slot(s, c, k);
 	s->view = c->view;
-	s->bound = c;
+	__atomic_store_n(&s->bound, c, __ATOMIC_RELAXED);
+}
+
+void
+ms_srtp_stream_retire(struct ms_srtp_stream *s, struct ms_srtp_ctx *old)
+{
+	const struct ms_srtp_ctx *expected = old;
+
+	/*
+	 * Only a stream still bound to old is cleared: after the grace period
+	 * the owner lcore no longer reads old, and a stream bound to the
+	 * current context keeps its binding.
+	 */
+	__atomic_compare_exchange_n(&s->bound, &expected, NULL, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
+	old->engine->ctx_free(old);
 }
 
 int

@@ -48,8 +48,12 @@ struct chunk_desc {
 	uint32_t locked;
 };
 
+/* A free block: zeroed but for its list link and a mark that catches double frees. */
+#define FREE_MARK 0x6d7366726565644bull /* "mKdeerfsm" */
+
 struct free_block {
 	struct free_block *next;
+	uint64_t mark;
 };
 
 struct size_class {
@@ -139,6 +143,7 @@ ms_secmem_alloc(size_t size)
 		block = (uint8_t *)sc->free_list;
 		UNPOISON(block, sizeof(struct free_block));
 		sc->free_list = sc->free_list->next;
+		((struct free_block *)block)->mark = 0;
 	} else {
 		if (sc->bump == NULL || sc->bump + bsize > sc->bump_end) {
 			uint8_t *base = chunk_map((uint32_t)ci);
@@ -160,7 +165,6 @@ ms_secmem_alloc(size_t size)
 
 	UNPOISON(block, size);
 	POISON(block + size, bsize - size);
-	/* Freed blocks are zeroed but for their free-list link. */
 	memset(block, 0, RTE_MIN(size, sizeof(struct free_block)));
 	return block;
 }
@@ -175,10 +179,13 @@ ms_secmem_free(void *p)
 	uint32_t bsize = class_sizes[d->class_idx];
 
 	UNPOISON(p, bsize);
+	struct free_block *fb = p;
+
+	RTE_VERIFY(fb->mark != FREE_MARK); /* a double free of key memory */
 	ms_secure_zero(p, bsize);
 
 	pthread_mutex_lock(&secmem_lock);
-	struct free_block *fb = p;
+	fb->mark = FREE_MARK;
 	fb->next = classes[d->class_idx].free_list;
 	classes[d->class_idx].free_list = fb;
 	POISON(p, bsize);

@@ -30,9 +30,6 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
-/* The largest burst an engine processes in one pass; longer bursts are split. */
-#define MS_SRTP_BURST_MAX 64
-
 #define MS_SRTP_REPLAY_WINDOW_DEFAULT 128
 #define MS_SRTP_REPLAY_WINDOW_MIN 64
 #define MS_SRTP_REPLAY_WINDOW_MAX 8192
@@ -48,9 +45,6 @@
 /* RFC 3711 section 9.2: at most 2^48 SRTP and 2^31 SRTCP packets per master key. */
 #define MS_SRTP_RTP_LIFETIME_MAX (1ull << 48)
 #define MS_SRTP_RTCP_LIFETIME_MAX (1ull << 31)
-
-/* Room a protected packet needs past its plaintext end: MKI + the largest tag. */
-#define MS_SRTP_MAX_TRAILER (MS_SRTP_MAX_MKI_LEN + 16 + 4)
 
 /* name, SDES suite string, cipher, master key, master salt, RTP tag, RTCP tag */
 #define MS_SRTP_SUITES(X)                                                        \
@@ -207,8 +201,12 @@ struct ms_srtp_key_use {
 struct ms_srtp_stream {
 	/* ctlplane: rw (ms_srtp_stream_publish), dataplane: ro (acquire load) */
 	struct ms_srtp_ctx *ctx;
+	/*
+	 * The context view and use describe. Compared, never dereferenced.
+	 * dataplane (owner lcore): rw; ctlplane: cleared by ms_srtp_stream_retire.
+	 */
+	const struct ms_srtp_ctx *bound;
 	/* dataplane (owner lcore): rw; ctlplane: ro, relaxed loads */
-	const struct ms_srtp_ctx *bound; /* the context view and use describe: compared only */
 	struct ms_srtp_key_use use[MS_SRTP_MAX_KEYS];
 	struct ms_srtp_ctx_view view;
 	/* set at creation, read-only after */
@@ -299,14 +297,21 @@ void ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engin
 
 /*
  * Installs a new crypto context into a live stream (rekey, suite change).
- * The caller retires the previous one (returned) after an RCU grace period,
- * then frees it with its engine's ctx_free.
+ * Returns the previous one, for ms_srtp_stream_retire once every worker has
+ * passed a quiescent state.
  */
 static inline struct ms_srtp_ctx *
 ms_srtp_stream_publish(struct ms_srtp_stream *s, struct ms_srtp_ctx *ctx)
 {
 	return __atomic_exchange_n(&s->ctx, ctx, __ATOMIC_RELEASE);
 }
+
+/*
+ * Frees a context published out of a stream, after the grace period. The
+ * stream forgets it was bound to it first: a context allocated later at the
+ * same address must never be taken for this one.
+ */
+void ms_srtp_stream_retire(struct ms_srtp_stream *s, struct ms_srtp_ctx *old);
 
 static inline struct ms_srtp_ctx *
 ms_srtp_stream_ctx(const struct ms_srtp_stream *s)

@@ -141,6 +141,13 @@ ms_srtp_guess_index(uint64_t top, uint16_t seq, uint64_t *index)
 
 void ms_srtp_stream_rebind(struct ms_srtp_stream *s, const struct ms_srtp_ctx *c);
 
+/* The context a stream is bound to; control may clear it (retire) meanwhile. */
+static inline const struct ms_srtp_ctx *
+ms_srtp_stream_bound(const struct ms_srtp_stream *s)
+{
+	return __atomic_load_n(&s->bound, __ATOMIC_RELAXED);
+}
+
 /*
  * The stream's current context, with the stream's view and key counters
  * bound to it: the first packet after a rekey rebinds them, once.
@@ -150,7 +157,7 @@ ms_srtp_stream_bind(struct ms_srtp_stream *s)
 {
 	const struct ms_srtp_ctx *c = ms_srtp_stream_ctx(s);
 
-	if (unlikely(s->bound != c))
+	if (unlikely(ms_srtp_stream_bound(s) != c))
 		ms_srtp_stream_rebind(s, c);
 	return c;
 }

@@ -185,17 +185,23 @@ ms_test_leg_create(struct ms_test_leg *l, const struct ms_crypto_engine *e,
 	return ret;
 }
 
+/* A stream's context may have been replaced by a rekey: free the one it holds now. */
+static void
+free_stream(const struct ms_crypto_engine *e, struct ms_srtp_stream *s, struct ms_srtp_ctx *ctx)
+{
+	if (s != NULL) {
+		ctx = ms_srtp_stream_ctx(s);
+		e->stream_free(s);
+	}
+	if (ctx != NULL)
+		e->ctx_free(ctx);
+}
+
 void
 ms_test_leg_free(struct ms_test_leg *l)
 {
-	if (l->tx)
-		l->e->stream_free(l->tx);
-	if (l->rx)
-		l->e->stream_free(l->rx);
-	if (l->ctx_tx)
-		l->e->ctx_free(l->ctx_tx);
-	if (l->ctx_rx)
-		l->e->ctx_free(l->ctx_rx);
+	free_stream(l->e, l->tx, l->ctx_tx);
+	free_stream(l->e, l->rx, l->ctx_rx);
 	if (l->lc)
 		l->e->lcore_free(l->lc);
 	memset(l, 0, sizeof(*l));

@@ -462,8 +462,8 @@ test_rekey_with_mki(void **state)
 	assert_int_equal(e->ctx_create(&new_cfg, &tx2), 0);
 	new_cfg.keys[0].id = l.ctx_rx->key_id[0];
 	assert_int_equal(e->ctx_create(&new_cfg, &rx2), 0);
-	e->ctx_free(ms_srtp_stream_publish(l.rx, rx2));
-	e->ctx_free(ms_srtp_stream_publish(l.tx, tx2));
+	ms_srtp_stream_retire(l.rx, ms_srtp_stream_publish(l.rx, rx2));
+	ms_srtp_stream_retire(l.tx, ms_srtp_stream_publish(l.tx, tx2));
 	for (unsigned i = 0; i < 10; i++) {
 		rtp(&in, (uint16_t)(310 + i), 9, 30);
 		assert_int_equal(protect(&l, &in, &prot_new[i]), MS_SRTP_OK);
@@ -490,11 +490,56 @@ test_rekey_with_mki(void **state)
 	last.keys[0] = new_cfg.keys[1];
 	last.keys[0].id = rx2->key_id[1];
 	assert_int_equal(e->ctx_create(&last, &rx2), 0);
-	e->ctx_free(ms_srtp_stream_publish(l.rx, rx2));
+	ms_srtp_stream_retire(l.rx, ms_srtp_stream_publish(l.rx, rx2));
 	assert_int_equal(unprotect(&l, &prot_new[5], &out), MS_SRTP_OK);
 	rtp(&in, 299, 9, 30);
 	assert_int_equal(ms_srtp_stream_key_status(l.rx, 0, &st), 0);
 	assert_int_equal(st.rtp_used, 6);
+	ms_test_leg_free(&l);
+}
+
+/*
+ * A context retired and freed leaves its address to the next one. A stream
+ * that carried no packet in between must not take the new context for the
+ * old one: C has an MKI where A had none, so the stream must learn it.
+ */
+static void
+test_context_at_a_reused_address(void **state)
+{
+	const struct ms_crypto_engine *e = engine_of(state);
+	struct ms_srtp_ctx_cfg cfg_a, cfg_c;
+	struct ms_srtp_ctx *a, *b, *c, *c_rx;
+	struct ms_srtp_stream *tx, *rx;
+	struct ms_srtp_stream_cfg txc = {.dir = MS_SRTP_PROTECT}, rxc = {.dir = MS_SRTP_UNPROTECT};
+	struct ms_test_leg l;
+	struct pkt in, prot, out;
+
+	ms_test_ctx_cfg(&cfg_a, MS_SUITE_AES_CM_128_HMAC_SHA1_80, 0);
+	assert_int_equal(ms_test_leg_create(&l, e, &cfg_a, 0, 0), 0);
+	assert_int_equal(e->ctx_create(&cfg_a, &a), 0);
+	assert_int_equal(e->stream_create(&txc, a, &tx), 0);
+	rtp(&in, 10, 5, 20);
+	assert_int_equal(xform(&l, e->rtp_protect, tx, &in, &prot), MS_SRTP_OK); /* bound to A */
+
+	assert_int_equal(e->ctx_create(&cfg_a, &b), 0);
+	ms_srtp_stream_retire(tx, ms_srtp_stream_publish(tx, b));
+	ms_test_ctx_cfg(&cfg_c, MS_SUITE_AES_CM_128_HMAC_SHA1_80, 4);
+	assert_int_equal(e->ctx_create(&cfg_c, &c), 0);
+	assert_ptr_equal(c, a); /* the freed block came back: the case under test */
+	ms_srtp_stream_retire(tx, ms_srtp_stream_publish(tx, c));
+
+	assert_int_equal(e->ctx_create(&cfg_c, &c_rx), 0);
+	assert_int_equal(e->stream_create(&rxc, c_rx, &rx), 0);
+	rtp(&in, 11, 5, 20);
+	assert_int_equal(xform(&l, e->rtp_protect, tx, &in, &prot), MS_SRTP_OK);
+	assert_int_equal(prot.len, in.len + 4 + 10);
+	assert_int_equal(xform(&l, e->rtp_unprotect, rx, &prot, &out), MS_SRTP_OK);
+	assert_memory_equal(out.b, in.b, in.len);
+
+	e->stream_free(tx);
+	e->stream_free(rx);
+	e->ctx_free(c);
+	e->ctx_free(c_rx);
 	ms_test_leg_free(&l);
 }
 
@@ -714,6 +759,7 @@ run_for(const struct ms_crypto_engine *e)
 		cmocka_unit_test_prestate(test_burst_with_bad_packets, (void *)e),
 		cmocka_unit_test_prestate(test_key_lifetime, (void *)e),
 		cmocka_unit_test_prestate(test_rekey_with_mki, (void *)e),
+		cmocka_unit_test_prestate(test_context_at_a_reused_address, (void *)e),
 		cmocka_unit_test_prestate(test_switch_by_index, (void *)e),
 		cmocka_unit_test_prestate(test_ssrcs, (void *)e),
 		cmocka_unit_test_prestate(test_no_room, (void *)e),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,9 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #endif
+
+/* A free block keeps a list link and a double-free mark in its first 16 bytes. */
+#define BOOKKEEPING 16
 
 static bool
 all_zero(const uint8_t *p, size_t n)
@@ -70,12 +74,12 @@ test_alloc_free_zeroes(void **state)
 #if defined(__SANITIZE_ADDRESS__)
 	/* a use after free of key memory is reported; look anyway, on purpose */
 	assert_true(__asan_address_is_poisoned(p + 50));
-	ASAN_UNPOISON_MEMORY_REGION(p + sizeof(void *), 100 - sizeof(void *));
+	ASAN_UNPOISON_MEMORY_REGION(p + BOOKKEEPING, 100 - BOOKKEEPING);
 #endif
 	/* the block stays mapped in its chunk: what a later reader would find is zeros */
-	assert_true(all_zero(p + sizeof(void *), 100 - sizeof(void *)));
+	assert_true(all_zero(p + BOOKKEEPING, 100 - BOOKKEEPING));
 #if defined(__SANITIZE_ADDRESS__)
-	ASAN_POISON_MEMORY_REGION(p + sizeof(void *), 100 - sizeof(void *));
+	ASAN_POISON_MEMORY_REGION(p + BOOKKEEPING, 100 - BOOKKEEPING);
 #endif
 	ms_secmem_get_stats(&after);
 	assert_int_equal(after.bytes_in_use, before.bytes_in_use);
@@ -139,6 +143,27 @@ test_child_sees_zeros(void **state)
 	ms_secmem_free(p);
 }
 
+/* Freeing key memory twice would hand one block to two keys: the process stops. */
+static void
+test_double_free_aborts(void **state)
+{
+	int status;
+
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint8_t *p = ms_secmem_alloc(64);
+
+		ms_secmem_free(p);
+		ms_secmem_free(p);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 static void
 test_locked_when_root(void **state)
 {
@@ -162,6 +187,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_excluded_from_dumps),
 		cmocka_unit_test(test_child_sees_zeros),
+		cmocka_unit_test(test_double_free_aborts),
 		cmocka_unit_test(test_locked_when_root),
 	};
 

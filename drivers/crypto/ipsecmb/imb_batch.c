@@ -142,7 +142,7 @@ prefetch_ctxs(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uin
 		 * A packet reads the context's header only after a rekey, with two
 		 * keys, MKI or a custom lifetime, and for SRTCP.
 		 */
-		if (st->bound != &c->head) {
+		if (ms_srtp_stream_bound(st) != &c->head) {
 			rte_prefetch0(c);
 			vw = &c->head.view;
 		} else if (rtcp || vw->nb_keys > 1 || vw->mki_len > 0 ||

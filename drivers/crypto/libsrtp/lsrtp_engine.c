@@ -35,11 +35,10 @@ struct lsrtp_ctx {
 	uint8_t mki[MS_SRTP_MAX_KEYS][MS_SRTP_MAX_MKI_LEN];
 };
 
-/* Owner lcore: rw, including the libsrtp session. */
+/* Owner lcore: rw, including the libsrtp session, which holds the bound context's keys. */
 struct lsrtp_stream {
 	struct ms_srtp_stream head;
 	srtp_t session;
-	const struct lsrtp_ctx *applied; /* context the session holds the keys of */
 	uint32_t window;
 };
 
@@ -198,7 +197,7 @@ apply_ctx(struct lsrtp_stream *s, const struct lsrtp_ctx *c)
 	st = s->session == NULL ? srtp_create(&s->session, &policy)
 				: srtp_update(s->session, &policy);
 	if (st == srtp_err_status_ok)
-		s->applied = c;
+		ms_srtp_stream_rebind(&s->head, &c->head);
 	return st;
 }
 
@@ -259,13 +258,17 @@ lsrtp_lcore_free(struct ms_crypto_lcore *lc)
 	free(lc);
 }
 
-/* The stream's session follows its published context; the owner applies it. */
+/*
+ * The stream's session follows its published context: the owner applies a
+ * new one, and binds the stream to it only once libsrtp took its keys.
+ */
 static const struct lsrtp_ctx *
 current_ctx(struct lsrtp_stream *s)
 {
-	const struct lsrtp_ctx *c = (const struct lsrtp_ctx *)ms_srtp_stream_bind(&s->head);
+	const struct lsrtp_ctx *c = (const struct lsrtp_ctx *)ms_srtp_stream_ctx(&s->head);
 
-	if (unlikely(c != s->applied) && apply_ctx(s, c) != srtp_err_status_ok)
+	if (unlikely(ms_srtp_stream_bound(&s->head) != &c->head) &&
+	    apply_ctx(s, c) != srtp_err_status_ok)
 		return NULL;
 	return c;
 }
