@@ -102,7 +102,7 @@ help(void)
 	       "  --packets N      packets per repetition, fast engine (default 65536)\n"
 	       "  --reps N         repetitions; the median is reported (default 5)\n"
 	       "  --ref-max-legs N legs libsrtp2 is measured with at most (default 2000): its\n"
-	       "                   cost grows with every live leg, and set-up is quadratic\n"
+	       "                   cost grows with every live leg, its set-up faster still\n"
 	       "  --quick          fewer packets and repetitions (a smoke run)\n"
 	       "  --json           results as JSON on stdout\n"
 	       "  --markdown       results as Markdown tables\n"
@@ -211,36 +211,67 @@ random_bytes(uint8_t *p, size_t n)
 		p[i] = (uint8_t)bench_rand();
 }
 
+static void
+splitmix_bytes(uint64_t *state, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		p[i] = (uint8_t)(z ^ (z >> 31));
+	}
+}
+
+/* Key material of one leg, the same for both its directions: derived from its number. */
+static void
+leg_keys(struct ms_srtp_ctx_cfg *cfg, enum ms_srtp_suite suite, unsigned leg)
+{
+	uint64_t state = leg;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->suite = suite;
+	cfg->nb_keys = 1;
+	splitmix_bytes(&state, cfg->keys[0].key, sizeof(cfg->keys[0].key));
+	splitmix_bytes(&state, cfg->keys[0].salt, sizeof(cfg->keys[0].salt));
+}
+
+/*
+ * All outbound contexts and streams first, then all inbound ones. With a
+ * leg's two directions side by side in memory, protect (timed first) paid
+ * for neighbouring lines the hardware prefetcher brought in, and unprotect
+ * of the same legs found them: at 100,000 legs that made protect look about
+ * 10 % dearer and unprotect 5 % cheaper than with the two apart.
+ */
 static int
 legs_create(const struct ms_crypto_engine *e, enum ms_srtp_suite suite, struct leg *legs,
 	    unsigned n, uint16_t window)
 {
 	struct ms_srtp_ctx_cfg *cfg = ms_secmem_alloc(sizeof(*cfg));
-	struct ms_srtp_stream_cfg tx = {.dir = MS_SRTP_PROTECT, .replay_window = window};
-	struct ms_srtp_stream_cfg rx = {.dir = MS_SRTP_UNPROTECT, .replay_window = window};
+	const struct ms_srtp_stream_cfg stream_cfg[2] = {
+		{.dir = MS_SRTP_PROTECT, .replay_window = window},
+		{.dir = MS_SRTP_UNPROTECT, .replay_window = window},
+	};
 	int ret = 0;
 
 	if (cfg == NULL)
 		return -ENOMEM;
 	memset(legs, 0, n * sizeof(*legs));
-	for (unsigned i = 0; i < n && ret == 0; i++) {
-		struct leg *l = &legs[i];
+	for (unsigned d = 0; d < 2; d++) {
+		for (unsigned i = 0; i < n && ret == 0; i++) {
+			struct leg *l = &legs[i];
+			struct ms_srtp_ctx **ctx = d == 0 ? &l->ctx_tx : &l->ctx_rx;
+			struct ms_srtp_stream **stream = d == 0 ? &l->tx : &l->rx;
 
-		memset(cfg, 0, sizeof(*cfg));
-		cfg->suite = suite;
-		cfg->nb_keys = 1;
-		random_bytes(cfg->keys[0].key, sizeof(cfg->keys[0].key));
-		random_bytes(cfg->keys[0].salt, sizeof(cfg->keys[0].salt));
-		cfg->keys[0].key[0] |= 1;
-		ret = e->ctx_create(cfg, &l->ctx_tx);
-		if (ret == 0)
-			ret = e->ctx_create(cfg, &l->ctx_rx);
-		if (ret == 0)
-			ret = e->stream_create(&tx, l->ctx_tx, &l->tx);
-		if (ret == 0)
-			ret = e->stream_create(&rx, l->ctx_rx, &l->rx);
-		l->ssrc = (uint32_t)bench_rand();
-		l->seq = (uint16_t)bench_rand();
+			leg_keys(cfg, suite, i);
+			ret = e->ctx_create(cfg, ctx);
+			if (ret == 0)
+				ret = e->stream_create(&stream_cfg[d], *ctx, stream);
+			if (d == 0) {
+				l->ssrc = (uint32_t)bench_rand();
+				l->seq = (uint16_t)bench_rand();
+			}
+		}
 	}
 	ms_secmem_free(cfg);
 	return ret;
@@ -524,9 +555,10 @@ print_table(const struct opts *o, const char *memdesc)
 	}
 	if (capped)
 		printf("\n* %s measured with %u legs, not more: Debian's libsrtp2 works through NSS,\n"
-		       "  whose cost per packet grows with every live key (about 25 ns per leg here) and\n"
-		       "  whose set-up time is quadratic. Its figure at %u legs is faster than it would be\n"
-		       "  with more, so the ratio shown (>) is a lower bound.\n",
+		       "  whose cost per packet grows with every live key (19.5 us at 1000 legs, 100 us at\n"
+		       "  4000 here) and whose set-up time grows faster than quadratically. Its figure at\n"
+		       "  %u legs is faster than it would be with more, so the ratio shown (>) is a\n"
+		       "  lower bound.\n",
 		       o->engines[1]->name, capped, capped);
 	printf("\n%sTargets (this run):\n\n", o->markdown ? "#### " : "");
 	for (unsigned i = 0; i < nt; i++)
