@@ -168,7 +168,10 @@ struct ms_srtp_ctx_view {
 	uint8_t flags;       /* MS_SRTP_VIEW_* */
 };
 
-/* Head of every engine's crypto context. Immutable once published. */
+/*
+ * Head of every engine's crypto context. Immutable once published. A context
+ * serves one stream (one direction of one leg): that stream's retire frees it.
+ */
 struct ms_srtp_ctx {
 	struct ms_srtp_ctx_view view;
 	uint8_t suite;
