@@ -29,9 +29,11 @@ enum {
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static IMB_MGR *ctl_mgr;
 
+/* Takes the control lock and returns its manager; NULL, unlocked, when none can be made. */
 static IMB_MGR *
-ctl_mgr_get(void)
+ctl_mgr_lock(void)
 {
+	pthread_mutex_lock(&ctl_lock);
 	if (ctl_mgr == NULL) {
 		IMB_ARCH arch;
 
@@ -39,7 +41,17 @@ ctl_mgr_get(void)
 		if (ctl_mgr != NULL)
 			init_mb_mgr_auto(ctl_mgr, &arch);
 	}
-	return ctl_mgr;
+	IMB_MGR *mgr = ctl_mgr;
+
+	if (mgr == NULL)
+		pthread_mutex_unlock(&ctl_lock);
+	return mgr;
+}
+
+static void
+ctl_mgr_unlock(void)
+{
+	pthread_mutex_unlock(&ctl_lock);
 }
 
 static int
@@ -88,13 +100,13 @@ int
 imb_keystream(const uint8_t *key, unsigned key_len, const uint8_t iv[16], uint8_t *out,
 	      unsigned len)
 {
-	int ret = -ENOMEM;
+	IMB_MGR *mgr = ctl_mgr_lock();
 
-	pthread_mutex_lock(&ctl_lock);
-	IMB_MGR *mgr = ctl_mgr_get();
-	if (mgr != NULL)
-		ret = keystream_locked(mgr, key, key_len, iv, out, len);
-	pthread_mutex_unlock(&ctl_lock);
+	if (mgr == NULL)
+		return -ENOMEM;
+	int ret = keystream_locked(mgr, key, key_len, iv, out, len);
+
+	ctl_mgr_unlock();
 	return ret;
 }
 
@@ -137,14 +149,11 @@ imb_cm_keys_init(struct imb_cm_keys *k, const uint8_t *enc_key, unsigned key_len
 		 const uint8_t *salt14, const uint8_t auth_key[20])
 {
 	uint8_t dec[15 * 16] __rte_aligned(16);
+	IMB_MGR *mgr = ctl_mgr_lock();
 	int ret = 0;
 
-	pthread_mutex_lock(&ctl_lock);
-	IMB_MGR *mgr = ctl_mgr_get();
-	if (mgr == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (mgr == NULL)
+		return -ENOMEM;
 	memset(k->salt, 0, sizeof(k->salt));
 	if (salt14 != NULL)
 		memcpy(k->salt, salt14, 14);
@@ -157,8 +166,7 @@ imb_cm_keys_init(struct imb_cm_keys *k, const uint8_t *enc_key, unsigned key_len
 	hmac_precompute(mgr, auth_key, 0x36, k->ipad);
 	hmac_precompute(mgr, auth_key, 0x5c, k->opad);
 	ms_secure_zero(dec, sizeof(dec));
-out:
-	pthread_mutex_unlock(&ctl_lock);
+	ctl_mgr_unlock();
 	return ret;
 }
 
@@ -166,14 +174,11 @@ int
 imb_gcm_keys_init(struct imb_gcm_keys *k, const uint8_t *enc_key, unsigned key_len,
 		  const uint8_t salt12[12])
 {
+	IMB_MGR *mgr = ctl_mgr_lock();
 	int ret = 0;
 
-	pthread_mutex_lock(&ctl_lock);
-	IMB_MGR *mgr = ctl_mgr_get();
-	if (mgr == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (mgr == NULL)
+		return -ENOMEM;
 	memset(k->salt, 0, sizeof(k->salt));
 	memcpy(k->salt, salt12, 12);
 	if (key_len == 16)
@@ -182,8 +187,7 @@ imb_gcm_keys_init(struct imb_gcm_keys *k, const uint8_t *enc_key, unsigned key_l
 		IMB_AES256_GCM_PRE(mgr, enc_key, &k->key);
 	else
 		ret = -EINVAL;
-out:
-	pthread_mutex_unlock(&ctl_lock);
+	ctl_mgr_unlock();
 	return ret;
 }
 
