@@ -238,9 +238,9 @@ leg_keys(struct ms_srtp_ctx_cfg *cfg, enum ms_srtp_suite suite, unsigned leg)
 
 /*
  * All outbound contexts and streams first, then all inbound ones. With a
- * leg's two directions side by side in memory, protect (timed first) paid
- * for neighbouring lines the hardware prefetcher brought in, and unprotect
- * of the same legs found them: at 100,000 legs that made protect look about
+ * leg's two directions side by side in memory, protect (timed first) seemed
+ * to pay for neighbouring lines the hardware prefetcher brought in, which
+ * unprotect of the same legs then found: at 100,000 legs that made protect look about
  * 10 % dearer and unprotect 5 % cheaper than with the two apart.
  */
 static int
