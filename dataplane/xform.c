@@ -62,10 +62,15 @@ xform_chunk(struct ms_xform *x, struct rte_mbuf **pkts, struct ms_xform_meta *me
 	for (uint16_t i = 0; i < n; i++) {
 		if (res[i] != MS_SRTP_OK) {
 			/* a packet that failed inbound never reached the outbound transform */
-			if (in_res[i] != MS_SRTP_OK)
+			if (in_res[i] != MS_SRTP_OK) {
 				st->in_drops[in_res[i]]++;
-			else
+				if (meta[i].in_drops != NULL)
+					meta[i].in_drops[in_res[i]]++;
+			} else {
 				st->out_drops[res[i]]++;
+				if (meta[i].out_drops != NULL)
+					meta[i].out_drops[res[i]]++;
+			}
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}

@@ -25,7 +25,11 @@
 struct ms_xform_meta {
 	struct ms_srtp_stream *in;  /* leg it arrived on; NULL: plain RTP */
 	struct ms_srtp_stream *out; /* paired leg it leaves by; NULL: plain RTP */
-	uint8_t rtcp;               /* RTCP (SRTCP) rather than RTP */
+	/* Per-leg drop counters by ms_srtp_result, or NULL: the legs' own counts. */
+	uint64_t *in_drops;
+	uint64_t *out_drops;
+	uint16_t user; /* the caller's own index, kept with the packet */
+	uint8_t rtcp;  /* RTCP (SRTCP) rather than RTP */
 };
 
 /* Per-lcore counters: dataplane (owner lcore): rw; ctlplane: ro, relaxed. */

@@ -38,6 +38,7 @@ test_four_pairings(void **state)
 	uint16_t seq = 60000;
 
 	(void)state;
+	memset(meta, 0, sizeof(meta));
 	ms_test_ctx_cfg(&cfg, MS_SUITE_AES_CM_128_HMAC_SHA1_80, 0);
 	assert_int_equal(ms_test_leg_create(&a, e, &cfg, 0, 0), 0);
 	ms_test_ctx_cfg(&cfg, MS_SUITE_AEAD_AES_256_GCM, 2);
