@@ -25,6 +25,7 @@
 	X(NOT_MEDIA, "not_media")       /* not UDP to one of our addresses, ARP/ND not for us */ \
 	X(UNKNOWN_LEG, "unknown_leg")   /* UDP to an address and port no leg has */   \
 	X(NO_HEADROOM, "no_headroom")   /* no room to write the outgoing headers */   \
+	X(HANDOFF_FULL, "handoff_full") /* the leg owner's handoff ring was full */   \
 	X(TX_FULL, "tx_full")           /* an ARP/ND answer or request found the queue full */
 
 enum ms_worker_drop {

@@ -71,7 +71,6 @@ struct ms_leg_cfg {
 #define MS_LEG_DROPS(X)                                                         \
 	X(WRONG_SOURCE, "wrong_source") /* strict source: not from the peer */   \
 	X(NOT_RTP, "not_rtp")           /* plain leg: not RTP v2 or too short */  \
-	X(HANDOFF_FULL, "handoff_full") /* the owner's handoff ring was full */   \
 	X(NO_PEER, "no_peer")           /* peer to send to not known yet */       \
 	X(NO_NEIGHBOUR, "no_neighbour") /* peer's MAC address not resolved */     \
 	X(TX_FULL, "tx_full")           /* the port's transmit queue was full */
@@ -133,6 +132,7 @@ struct ms_leg {
 	/* dataplane (the pair's owner): rw. MAC of the next hop toward the peer. */
 	struct rte_ether_addr tx_mac;
 	uint32_t tx_mac_version; /* neighbour table version tx_mac was resolved at; 0: none */
+	uint32_t tx_mac_seq;     /* peer_seq of the peer tx_mac was resolved for */
 
 	/* dataplane (owner): rw */
 	struct ms_leg_side_stats rx;
