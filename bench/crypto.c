@@ -659,6 +659,7 @@ bench_crypto(int argc, char **argv)
 			o.engines[i] = o.engines[0];
 			o.engines[0] = cfg.crypto.engine;
 		}
+	ms_config_free(&cfg); /* only the engine was wanted; its sessions' keys go now */
 
 	unsigned max_legs = 0;
 	for (unsigned i = 0; i < o.nb_legs; i++)

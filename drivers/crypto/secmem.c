@@ -44,9 +44,12 @@ static const uint32_t class_sizes[] = {
 
 struct chunk_desc {
 	uint64_t magic;
-	uint32_t class_idx;
+	uint32_t class_idx; /* LARGE_CLASS: one block of its own mapping */
 	uint32_t locked;
+	size_t large_len;   /* bytes mapped for a large block */
 };
+
+#define LARGE_CLASS UINT32_MAX
 
 /* A free block: zeroed but for its list link and a mark that catches double frees. */
 #define FREE_MARK 0x6d7366726565644bull /* "mKdeerfsm" */
@@ -82,11 +85,11 @@ class_of(size_t size)
 	return -1;
 }
 
-/* Map one 2 MiB-aligned chunk and mark it as secret memory. */
+/* Map len bytes (a multiple of 2 MiB), 2 MiB-aligned, and mark them as secret memory. */
 static uint8_t *
-chunk_map(uint32_t class_idx)
+secret_map(uint32_t class_idx, size_t len)
 {
-	size_t span = 2 * (size_t)CHUNK_SIZE;
+	size_t span = len + (size_t)CHUNK_SIZE;
 	uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
@@ -95,24 +98,25 @@ chunk_map(uint32_t class_idx)
 	uint8_t *base = RTE_PTR_ALIGN_CEIL(raw, CHUNK_SIZE);
 	if (base > raw)
 		munmap(raw, (size_t)(base - raw));
-	uint8_t *end = base + CHUNK_SIZE;
+	uint8_t *end = base + len;
 	if (raw + span > end)
 		munmap(end, (size_t)(raw + span - end));
 
 	/* A failed DONTDUMP would let keys reach a core file: refuse the chunk. */
-	if (madvise(base, CHUNK_SIZE, MADV_DONTDUMP) != 0) {
-		munmap(base, CHUNK_SIZE);
+	if (madvise(base, len, MADV_DONTDUMP) != 0) {
+		munmap(base, len);
 		return NULL;
 	}
 #ifdef MADV_WIPEONFORK
-	(void)madvise(base, CHUNK_SIZE, MADV_WIPEONFORK);
+	(void)madvise(base, len, MADV_WIPEONFORK);
 #endif
-	(void)madvise(base, CHUNK_SIZE, MADV_HUGEPAGE);
+	(void)madvise(base, len, MADV_HUGEPAGE);
 
 	struct chunk_desc *d = (struct chunk_desc *)base;
 	d->magic = CHUNK_MAGIC;
 	d->class_idx = class_idx;
-	d->locked = mlock(base, CHUNK_SIZE) == 0;
+	d->large_len = class_idx == LARGE_CLASS ? len : 0;
+	d->locked = mlock(base, len) == 0;
 	if (!d->locked) {
 		stats.chunks_unlocked++;
 		if (!warned_unlocked) {
@@ -122,13 +126,57 @@ chunk_map(uint32_t class_idx)
 			warned_unlocked = true;
 		}
 	}
-	stats.bytes_mapped += CHUNK_SIZE;
+	stats.bytes_mapped += len;
 	return base;
+}
+
+static uint8_t *
+chunk_map(uint32_t class_idx)
+{
+	return secret_map(class_idx, CHUNK_SIZE);
+}
+
+/* Beyond the largest class (the sessions of a big configuration): a mapping of its own. */
+static void *
+large_alloc(size_t size)
+{
+	size_t len = RTE_ALIGN_CEIL(size + RTE_CACHE_LINE_SIZE, (size_t)CHUNK_SIZE);
+	uint8_t *base;
+
+	pthread_mutex_lock(&secmem_lock);
+	base = secret_map(LARGE_CLASS, len);
+	if (base != NULL) {
+		stats.bytes_in_use += len;
+		stats.blocks_in_use++;
+	}
+	pthread_mutex_unlock(&secmem_lock);
+	if (base == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return base + RTE_CACHE_LINE_SIZE;
+}
+
+static void
+large_free(struct chunk_desc *d, void *p)
+{
+	size_t len = d->large_len;
+
+	ms_secure_zero(p, len - RTE_CACHE_LINE_SIZE);
+	pthread_mutex_lock(&secmem_lock);
+	stats.bytes_in_use -= len;
+	stats.blocks_in_use--;
+	stats.bytes_mapped -= len;
+	pthread_mutex_unlock(&secmem_lock);
+	ms_secure_zero(d, sizeof(*d));
+	munmap(d, len);
 }
 
 void *
 ms_secmem_alloc(size_t size)
 {
+	if (size > MS_SECMEM_MAX_BLOCK)
+		return large_alloc(size);
 	int ci = class_of(size == 0 ? 1 : size);
 	if (ci < 0) {
 		errno = EINVAL;
@@ -175,7 +223,13 @@ ms_secmem_free(void *p)
 	if (p == NULL)
 		return;
 	struct chunk_desc *d = (struct chunk_desc *)RTE_PTR_ALIGN_FLOOR(p, CHUNK_SIZE);
-	RTE_VERIFY(d->magic == CHUNK_MAGIC && d->class_idx < NB_CLASSES);
+	RTE_VERIFY(d->magic == CHUNK_MAGIC);
+	if (d->class_idx == LARGE_CLASS) {
+		RTE_VERIFY(p == (uint8_t *)d + RTE_CACHE_LINE_SIZE); /* a large block's own start */
+		large_free(d, p);
+		return;
+	}
+	RTE_VERIFY(d->class_idx < NB_CLASSES);
 	uint32_t bsize = class_sizes[d->class_idx];
 
 	UNPOISON(p, bsize);

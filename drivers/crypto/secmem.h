@@ -17,7 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest block ms_secmem_alloc() serves. */
+/*
+ * Largest block served from the shared size classes. Larger ones (the
+ * sessions of a big configuration file) get a mapping of their own, with the
+ * same protections, unmapped when freed.
+ */
 #define MS_SECMEM_MAX_BLOCK (64u * 1024u)
 
 void *ms_secmem_alloc(size_t size);

@@ -103,9 +103,25 @@ test_sizes(void **state)
 		memset(p, 0xff, size);
 		ms_secmem_free(p);
 	}
-	errno = 0;
-	assert_null(ms_secmem_alloc(MS_SECMEM_MAX_BLOCK + 1));
-	assert_int_equal(errno, EINVAL);
+	/* beyond the classes: a mapping of its own, zeroed, wiped and unmapped on free */
+	for (size_t size = MS_SECMEM_MAX_BLOCK + 1; size < 8u * 1024 * 1024; size = size * 5) {
+		struct ms_secmem_stats before, during, after;
+		uint8_t *p;
+
+		ms_secmem_get_stats(&before);
+		p = ms_secmem_alloc(size);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % 64, 0);
+		for (size_t i = 0; i < size; i += 4096)
+			assert_int_equal(p[i], 0);
+		memset(p, 0xff, size);
+		ms_secmem_get_stats(&during);
+		assert_true(during.bytes_in_use >= before.bytes_in_use + size);
+		ms_secmem_free(p);
+		ms_secmem_get_stats(&after);
+		assert_int_equal(after.bytes_in_use, before.bytes_in_use);
+		assert_int_equal(after.blocks_in_use, before.blocks_in_use);
+	}
 }
 
 static void
