@@ -268,7 +268,7 @@ peer_from_cfg(const struct ms_leg_cfg *c, struct ms_leg_peer *p)
 	p->port = c->peer_port;
 	p->rtcp_port = c->rtcp_mux ? c->peer_port : c->peer_rtcp_port;
 	p->known = c->peer_port != 0;
-	p->rtcp_known = p->rtcp_port != 0;
+	p->rtcp_known = p->rtcp_port != 0 ? MS_PEER_RTCP_SET : 0;
 }
 
 int
@@ -534,7 +534,7 @@ ms_leg_set_peer(struct ms_legtab *t, uint32_t leg_id, const struct ms_addr *addr
 		p.port = port;
 		p.rtcp_port = (leg->flags & MS_LEG_F_RTCP_MUX) ? port : (rtcp_port ? rtcp_port : port + 1);
 		p.known = 1;
-		p.rtcp_known = 1;
+		p.rtcp_known = MS_PEER_RTCP_SET;
 	} else if (!learn) {
 		return fail(err, errlen, "peer: an address, or learn"), -EINVAL;
 	}

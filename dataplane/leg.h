@@ -97,13 +97,16 @@ struct ms_leg_side_stats {
 #define MS_LEG_F_STRICT_SOURCE RTE_BIT32(2)
 #define MS_LEG_F_PEER_LEARN RTE_BIT32(3)
 
-/* Where the leg's media goes, and the peer's MAC as last resolved. */
+#define MS_PEER_RTCP_SET 1     /* configured, or learned from the peer's RTCP */
+#define MS_PEER_RTCP_ASSUMED 2 /* RTP port + 1 (RFC 3550) until the peer's RTCP shows up */
+
+/* Where the leg's media goes. */
 struct ms_leg_peer {
 	struct ms_addr addr;
 	uint16_t port;
 	uint16_t rtcp_port;
 	uint8_t known;      /* addr and port are valid */
-	uint8_t rtcp_known; /* rtcp_port is valid */
+	uint8_t rtcp_known; /* rtcp_port is valid: MS_PEER_RTCP_* */
 };
 
 struct ms_leg {

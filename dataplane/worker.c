@@ -131,13 +131,13 @@ learn_peer(struct ms_worker *w, struct ms_leg *leg, const struct pkt_state *ps)
 	if (!ms_leg_peer_read(leg, &p))
 		return;
 	if (ps->rtcp && !mux) {
-		if (p.rtcp_known && ms_addr_equal(&p.addr, &ps->pi.src))
+		if (p.rtcp_known == MS_PEER_RTCP_SET)
 			return;
 		if (p.known && !ms_addr_equal(&p.addr, &ps->pi.src))
 			return; /* RTCP from elsewhere than the learned media source */
 		p.addr = ps->pi.src;
 		p.rtcp_port = ps->pi.src_port;
-		p.rtcp_known = 1;
+		p.rtcp_known = MS_PEER_RTCP_SET;
 	} else {
 		if (p.known)
 			return;
@@ -146,11 +146,11 @@ learn_peer(struct ms_worker *w, struct ms_leg *leg, const struct pkt_state *ps)
 		p.known = 1;
 		if (mux) {
 			p.rtcp_port = p.port;
-			p.rtcp_known = 1;
-		} else if (!p.rtcp_known || !ms_addr_equal(&p.addr, &ps->pi.src)) {
+			p.rtcp_known = MS_PEER_RTCP_SET;
+		} else if (p.rtcp_known != MS_PEER_RTCP_SET) {
 			/* RFC 3550 convention until the peer's RTCP shows where it comes from */
 			p.rtcp_port = p.port + 1;
-			p.rtcp_known = p.port < UINT16_MAX;
+			p.rtcp_known = p.port < UINT16_MAX ? MS_PEER_RTCP_ASSUMED : 0;
 		}
 	}
 	if (ms_leg_peer_write(leg, &p))
@@ -167,6 +167,8 @@ source_ok(const struct ms_leg *leg, const struct pkt_state *ps)
 		return false;
 	if (ps->rtcp ? !p.rtcp_known : !p.known)
 		return true; /* nothing to hold it to yet */
+	if (ps->rtcp && p.rtcp_known == MS_PEER_RTCP_ASSUMED)
+		return ms_addr_equal(&p.addr, &ps->pi.src); /* its RTCP port is still to be learned */
 	return ms_addr_equal(&p.addr, &ps->pi.src) &&
 	       (ps->rtcp ? p.rtcp_port : p.port) == ps->pi.src_port;
 }
