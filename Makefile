@@ -28,11 +28,12 @@ $(BUILD_ASAN)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Until the daemon exists, the main job is the crypto benchmark, on the
-# built-in configuration.
+# The main job: the demo call of the built-in configuration (conf/mediasec.conf),
+# mediasecd between an SRTP peer and an RTP peer in network namespaces, live
+# counters until Ctrl-C (scripts/demo.sh; root). DEMO_ARGS="-t 30": 30 s, then stop.
 run: build
 	@./scripts/hugepages.sh 2048
-	./$(BUILD)/bench/mediasec-bench crypto
+	MEDIASECD=$(BUILD)/mediasecd ./scripts/demo.sh $(DEMO_ARGS)
 
 bench: build
 	@./scripts/hugepages.sh 2048

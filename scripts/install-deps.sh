@@ -8,11 +8,14 @@ packages=(
 	build-essential pkg-config meson ninja-build
 	dpdk-dev libdpdk-dev libsystemd-dev
 	libipsec-mb-dev
-	libsrtp2-dev
+	libsrtp2-dev libpcap-dev
 	libconfig-dev
 	libssl-dev
 	libcmocka-dev
 	libjansson-dev
+	# demo (make run) and the e2e suite: namespaces, veth, real SRTP/RTP peers
+	iproute2 ethtool python3
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 
 missing=()
