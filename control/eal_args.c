@@ -107,6 +107,8 @@ ms_eal_args_build(const struct ms_config *cfg, const char *prog, struct ms_eal_a
 		ret |= add(a, "--no-huge");
 		ret |= add(a, "-m");
 		ret |= add(a, buf);
+		/* as --in-memory does with hugepages: no shared files left behind */
+		ret |= add(a, "--no-shconf");
 	}
 	for (unsigned i = 0; i < cfg->eal.nb_args; i++)
 		if (strncmp(cfg->eal.args[i], "--file-prefix", 13) == 0)
