@@ -532,7 +532,10 @@ ms_leg_set_peer(struct ms_legtab *t, uint32_t leg_id, const struct ms_addr *addr
 		p.addr = *addr;
 		p.addr.prefix_len = 0;
 		p.port = port;
-		p.rtcp_port = (leg->flags & MS_LEG_F_RTCP_MUX) ? port : (rtcp_port ? rtcp_port : port + 1);
+		if (!(leg->flags & MS_LEG_F_RTCP_MUX) && rtcp_port == 0 && port == UINT16_MAX)
+			return fail(err, errlen, "peer_rtcp: port 65535 has no port + 1 for RTCP"), -EINVAL;
+		p.rtcp_port = (leg->flags & MS_LEG_F_RTCP_MUX) ? port
+							       : (rtcp_port ? rtcp_port : (uint16_t)(port + 1));
 		p.known = 1;
 		p.rtcp_known = MS_PEER_RTCP_SET;
 	} else if (!learn) {

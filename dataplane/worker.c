@@ -386,8 +386,11 @@ ms_worker_main(void *arg)
 				continue;
 			got += n;
 			w->st.rx_pkts += n;
-			for (uint16_t i = 0; i < n; i++)
+			/* not every PMD fills in the port (net_ring does not); process() relies on it */
+			for (uint16_t i = 0; i < n; i++) {
+				pkts[i]->port = dp->ports[rq->port].st.port_id;
 				w->st.rx_bytes += pkts[i]->pkt_len;
+			}
 			process(w, pkts, n);
 		}
 		unsigned handed = rte_ring_dequeue_burst(w->handoff, (void **)pkts, MS_BURST, NULL);
