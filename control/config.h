@@ -37,7 +37,7 @@ enum ms_hugepages { MS_HUGEPAGES_AUTO, MS_HUGEPAGES_YES, MS_HUGEPAGES_NO };
 
 struct ms_eal_cfg {
 	enum ms_hugepages hugepages; /* auto: --in-memory when enough are free, else --no-huge */
-	uint32_t memory_mb;          /* -m: memory to take (0: DPDK's default with hugepages; 512 without) */
+	uint32_t memory_mb;          /* -m: 0 = grow as needed (hugepages), an estimate (--no-huge) */
 	unsigned main_lcore;         /* runs the control thread */
 	unsigned nb_args;
 	char *args[MS_CFG_MAX_EAL_ARGS]; /* extra EAL arguments, as written */

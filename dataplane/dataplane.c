@@ -14,19 +14,9 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "ms_err.h"
 #include "ms_log.h"
 #include "worker.h"
-
-static int __rte_format_printf(4, 5)
-fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret < 0 ? ret : -EINVAL;
-}
 
 const char *
 ms_worker_drop_str(enum ms_worker_drop d)
@@ -51,16 +41,16 @@ port_probe(const struct ms_port_cfg *pc, char *err, size_t errlen)
 	if (rte_eth_dev_get_port_by_name(pc->device, &pid) == 0)
 		return 0;
 	if (pc->pci)
-		return fail(-ENODEV, err, errlen,
+		return ms_err(-ENODEV, err, errlen,
 			    "ports.%s: PCI device %s not found (bound to vfio-pci?)", pc->name,
 			    pc->device);
 	snprintf(devargs, sizeof(devargs), "%s%s%s", pc->device, pc->args[0] ? "," : "", pc->args);
 	ret = rte_dev_probe(devargs);
 	if (ret < 0)
-		return fail(ret, err, errlen, "ports.%s: cannot create device %s: %s", pc->name,
+		return ms_err(ret, err, errlen, "ports.%s: cannot create device %s: %s", pc->name,
 			    pc->device, strerror(-ret));
 	if (rte_eth_dev_get_port_by_name(pc->device, &pid) != 0)
-		return fail(-ENODEV, err, errlen, "ports.%s: device %s made no ethdev of that name",
+		return ms_err(-ENODEV, err, errlen, "ports.%s: device %s made no ethdev of that name",
 			    pc->name, pc->device);
 	return 0;
 }
@@ -76,13 +66,13 @@ workers_create(struct ms_dataplane *dp, const struct ms_config *cfg, char *err, 
 
 		if (wc->lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(wc->lcore) ||
 		    wc->lcore == rte_get_main_lcore())
-			return fail(-EINVAL, err, errlen,
+			return ms_err(-EINVAL, err, errlen,
 				    "workers[%u].lcore: lcore %u is not a worker lcore of this EAL", i,
 				    wc->lcore);
 		socket = (int)rte_lcore_to_socket_id(wc->lcore);
 		w = rte_zmalloc_socket("ms_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 		if (w == NULL)
-			return fail(-ENOMEM, err, errlen, "out of memory for worker %u", i);
+			return ms_err(-ENOMEM, err, errlen, "out of memory for worker %u", i);
 		dp->workers[dp->nb_workers++] = w;
 		w->dp = dp;
 		w->index = i;
@@ -92,10 +82,10 @@ workers_create(struct ms_dataplane *dp, const struct ms_config *cfg, char *err, 
 		snprintf(name, sizeof(name), "ms_handoff_%p_%u", (void *)dp, i);
 		w->handoff = rte_ring_create(name, MS_HANDOFF_RING, socket, RING_F_SC_DEQ);
 		if (w->handoff == NULL)
-			return fail(-ENOMEM, err, errlen, "cannot create worker %u's handoff ring", i);
+			return ms_err(-ENOMEM, err, errlen, "cannot create worker %u's handoff ring", i);
 		ret = dp->engine->lcore_create(socket, &w->xform.crypto);
 		if (ret < 0)
-			return fail(ret, err, errlen, "cannot create crypto state for worker %u: %s", i,
+			return ms_err(ret, err, errlen, "cannot create crypto state for worker %u: %s", i,
 				    strerror(-ret));
 	}
 	return 0;
@@ -128,17 +118,17 @@ ms_dataplane_create(const struct ms_config *cfg, struct ms_dataplane **out, char
 
 	*out = NULL;
 	if (cfg->nb_workers == 0 || cfg->nb_ports == 0)
-		return fail(-EINVAL, err, errlen, "no ports or no workers");
+		return ms_err(-EINVAL, err, errlen, "no ports or no workers");
 	if (cfg->workers[0].lcore < RTE_MAX_LCORE && rte_lcore_is_enabled(cfg->workers[0].lcore))
 		socket = (int)rte_lcore_to_socket_id(cfg->workers[0].lcore);
 	dp = rte_zmalloc_socket("ms_dataplane", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
 	if (dp == NULL)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ms_err(-ENOMEM, err, errlen, "out of memory");
 	memset(dp->port_of_ethdev, 0xff, sizeof(dp->port_of_ethdev));
 	dp->engine = cfg->crypto.engine;
 	ret = ms_crypto_engine_init(dp->engine);
 	if (ret < 0) {
-		fail(ret, err, errlen, "crypto.engine %s: %s", dp->engine->name,
+		ms_err(ret, err, errlen, "crypto.engine %s: %s", dp->engine->name,
 		     ret == -ENOTSUP ? "cannot run on this machine" : "failed its known-answer tests");
 		goto error;
 	}
@@ -147,7 +137,7 @@ ms_dataplane_create(const struct ms_config *cfg, struct ms_dataplane **out, char
 	dp->pool = rte_pktmbuf_pool_create(name, cfg->mbufs.count, cfg->mbufs.cache, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (dp->pool == NULL) {
-		ret = fail(-ENOMEM, err, errlen, "mbufs: cannot create a pool of %u mbufs: %s",
+		ret = ms_err(-ENOMEM, err, errlen, "mbufs: cannot create a pool of %u mbufs: %s",
 			   cfg->mbufs.count, rte_strerror(rte_errno));
 		goto error;
 	}
@@ -159,13 +149,13 @@ ms_dataplane_create(const struct ms_config *cfg, struct ms_dataplane **out, char
 	qsz = rte_rcu_qsbr_get_memsize(dp->nb_workers);
 	dp->qsbr = rte_zmalloc_socket("ms_qsbr", qsz, RTE_CACHE_LINE_SIZE, socket);
 	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, dp->nb_workers) != 0) {
-		ret = fail(-ENOMEM, err, errlen, "cannot create the RCU variable");
+		ret = ms_err(-ENOMEM, err, errlen, "cannot create the RCU variable");
 		goto error;
 	}
 
 	dp->neigh = ms_neigh_create(cfg->limits.neighbours, socket);
 	if (dp->neigh == NULL) {
-		ret = fail(-ENOMEM, err, errlen, "limits.neighbours: cannot create a table of %u",
+		ret = ms_err(-ENOMEM, err, errlen, "limits.neighbours: cannot create a table of %u",
 			   cfg->limits.neighbours);
 		goto error;
 	}
@@ -197,7 +187,7 @@ ms_dataplane_create(const struct ms_config *cfg, struct ms_dataplane **out, char
 			goto error;
 		}
 		if (dp->port_of_ethdev[p->st.port_id] != UINT16_MAX) {
-			ret = fail(-EINVAL, err, errlen, "ports.%s: device %s is already port %s",
+			ret = ms_err(-EINVAL, err, errlen, "ports.%s: device %s is already port %s",
 				   pc->name, pc->device, dp->ports[dp->port_of_ethdev[p->st.port_id]].name);
 			ms_port_close(p->st.port_id);
 			goto error;
@@ -212,7 +202,7 @@ ms_dataplane_create(const struct ms_config *cfg, struct ms_dataplane **out, char
 			ret = ms_neigh_add_static(dp->neigh, i, &pc->neighbours[j].addr,
 						  &pc->neighbours[j].mac);
 			if (ret < 0) {
-				fail(ret, err, errlen, "ports.%s.neighbours[%u]: cannot add: %s", pc->name,
+				ms_err(ret, err, errlen, "ports.%s.neighbours[%u]: cannot add: %s", pc->name,
 				     j, strerror(-ret));
 				goto error;
 			}
@@ -230,7 +220,7 @@ ms_dataplane_create(const struct ms_config *cfg, struct ms_dataplane **out, char
 	};
 	dp->legs = ms_legtab_create(&lp);
 	if (dp->legs == NULL) {
-		ret = fail(-ENOMEM, err, errlen, "limits.legs: cannot create a table of %u legs",
+		ret = ms_err(-ENOMEM, err, errlen, "limits.legs: cannot create a table of %u legs",
 			   cfg->limits.legs);
 		goto error;
 	}
@@ -251,13 +241,13 @@ ms_dataplane_install_sessions(struct ms_dataplane *dp, const struct ms_config *c
 	int ret = 0;
 
 	if (ids == NULL)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ms_err(-ENOMEM, err, errlen, "out of memory");
 	for (done = 0; done < cfg->nb_sessions; done++) {
 		char why[256];
 
 		ret = ms_session_add(dp->legs, cfg->sessions[done].legs, ids[done], why, sizeof(why));
 		if (ret < 0) {
-			fail(ret, err, errlen, "sessions[%u] (%s): %s", done, cfg->sessions[done].name,
+			ms_err(ret, err, errlen, "sessions[%u] (%s): %s", done, cfg->sessions[done].name,
 			     why);
 			break;
 		}
@@ -353,7 +343,8 @@ ms_dataplane_nb_workers(const struct ms_dataplane *dp)
 }
 
 void
-ms_dataplane_worker_stats(const struct ms_dataplane *dp, unsigned worker, struct ms_worker_stats *st)
+ms_dataplane_worker_stats(const struct ms_dataplane *dp, unsigned worker,
+			  struct ms_worker_stats *st)
 {
 	const uint64_t *src = (const uint64_t *)&dp->workers[worker]->st;
 	uint64_t *dst = (uint64_t *)st;

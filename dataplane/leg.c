@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "leg.h"
+#include "ms_err.h"
 #include "ms_log.h"
 
 struct ms_legtab {
@@ -61,19 +62,6 @@ ms_leg_drop_str(enum ms_leg_drop d)
 	};
 
 	return (unsigned)d < RTE_DIM(names) ? names[d] : "?";
-}
-
-static int __rte_format_printf(3, 4)
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return 0;
 }
 
 bool
@@ -209,15 +197,12 @@ check_keys(const char *what, const struct ms_leg_keys *k, enum ms_leg_mode mode,
 
 	if (mode == MS_LEG_RTP)
 		return 0;
-	if (ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0) {
-		fail(err, errlen, "%s: %s", what, why ? why : "invalid key configuration");
-		return -EINVAL;
-	}
-	if (ms_leg_mode_of_suite(k->ctx.suite) != mode) {
-		fail(err, errlen, "%s: suite %s does not give a leg of mode %s", what,
-		     ms_srtp_suite_info(k->ctx.suite)->name, ms_leg_mode_str(mode));
-		return -EINVAL;
-	}
+	if (ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0)
+		return ms_err(-EINVAL, err, errlen, "%s: %s", what,
+			      why ? why : "invalid key configuration");
+	if (ms_leg_mode_of_suite(k->ctx.suite) != mode)
+		return ms_err(-EINVAL, err, errlen, "%s: suite %s does not give a leg of mode %s",
+			      what, ms_srtp_suite_info(k->ctx.suite)->name, ms_leg_mode_str(mode));
 	return 0;
 }
 
@@ -228,28 +213,25 @@ check_leg_cfg(const struct ms_legtab *t, const struct ms_leg_cfg *c, unsigned i,
 	char what[48];
 
 	if (c->port >= t->p.nb_ports)
-		return fail(err, errlen, "legs[%u].port: no port %u", i, c->port), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "legs[%u].port: no port %u", i, c->port);
 	if (c->mode > MS_LEG_ENCRYPTED)
-		return fail(err, errlen, "legs[%u].mode: unknown mode %u", i, c->mode), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "legs[%u].mode: unknown mode %u", i, c->mode);
 	if (c->local.family != AF_INET && c->local.family != AF_INET6)
-		return fail(err, errlen, "legs[%u].local: no address", i), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "legs[%u].local: no address", i);
 	if (c->local_port == 0)
-		return fail(err, errlen, "legs[%u].local: UDP port 0", i), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "legs[%u].local: UDP port 0", i);
 	if (!c->rtcp_mux && (c->local_rtcp_port == 0 || c->local_rtcp_port == c->local_port))
-		return fail(err, errlen, "legs[%u].rtcp: needs a port of its own without rtcp-mux", i),
-		       -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "legs[%u].rtcp: needs a port of its own without rtcp-mux", i);
 	if (!c->peer_learn) {
 		if (c->peer.family != c->local.family)
-			return fail(err, errlen, "legs[%u].peer: not of the local address's family", i),
-			       -EINVAL;
+			return ms_err(-EINVAL, err, errlen, "legs[%u].peer: not of the local address's family", i);
 		if (c->peer_port == 0)
-			return fail(err, errlen, "legs[%u].peer: UDP port 0", i), -EINVAL;
+			return ms_err(-EINVAL, err, errlen, "legs[%u].peer: UDP port 0", i);
 	}
 	if (c->replay_window != 0 && (c->replay_window < MS_SRTP_REPLAY_WINDOW_MIN ||
 				      c->replay_window > MS_SRTP_REPLAY_WINDOW_MAX))
-		return fail(err, errlen, "legs[%u].replay_window: %u is outside %d..%d", i,
-			    c->replay_window, MS_SRTP_REPLAY_WINDOW_MIN, MS_SRTP_REPLAY_WINDOW_MAX),
-		       -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "legs[%u].replay_window: %u is outside %d..%d", i,
+			    c->replay_window, MS_SRTP_REPLAY_WINDOW_MIN, MS_SRTP_REPLAY_WINDOW_MAX);
 	snprintf(what, sizeof(what), "legs[%u].recv_key", i);
 	if (check_keys(what, &c->recv, c->mode, err, errlen) < 0)
 		return -EINVAL;
@@ -289,7 +271,7 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 			return ret;
 	}
 	if (t->nb_free < 2)
-		return fail(err, errlen, "leg table full (%u legs)", t->p.max_legs), -ENOSPC;
+		return ms_err(-ENOSPC, err, errlen, "leg table full (%u legs)", t->p.max_legs);
 
 	/* the local ends must be free, and distinct within the session */
 	for (unsigned i = 0; i < 2; i++) {
@@ -317,10 +299,9 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 		for (unsigned j = 0; j < k && !dup; j++)
 			dup = memcmp(&keys[j], &keys[k], sizeof(keys[k])) == 0;
 		if (dup)
-			return fail(err, errlen, "legs[%u].%s: %s port %u is already in use",
+			return ms_err(-EEXIST, err, errlen, "legs[%u].%s: %s port %u is already in use",
 				    key_leg[k], key_rtcp[k] ? "rtcp" : "local",
-				    ms_addr_str(&cfg[key_leg[k]].local, a, sizeof(a)), keys[k].udp_port),
-			       -EEXIST;
+				    ms_addr_str(&cfg[key_leg[k]].local, a, sizeof(a)), keys[k].udp_port);
 	}
 
 	for (unsigned i = 0; i < 2; i++) {
@@ -331,7 +312,7 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 			ret = stream_build(t, MS_SRTP_PROTECT, &cfg[i].send, cfg[i].replay_window,
 					   &out[i]);
 		if (ret < 0) {
-			fail(err, errlen, "legs[%u]: cannot create its crypto contexts: %s", i,
+			ms_err(0, err, errlen, "legs[%u]: cannot create its crypto contexts: %s", i,
 			     strerror(-ret));
 			goto undo_streams;
 		}
@@ -370,7 +351,7 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 		pos[added] = rte_hash_add_key_data(t->hash, &keys[added],
 						   (void *)((uintptr_t)legs[key_leg[added]] | key_rtcp[added]));
 		if (pos[added] < 0) {
-			fail(err, errlen, "lookup table full");
+			ms_err(0, err, errlen, "lookup table full");
 			ret = -ENOSPC;
 			goto undo_keys;
 		}
@@ -448,13 +429,13 @@ ms_leg_set_keys(struct ms_legtab *t, uint32_t leg_id, enum ms_leg_mode mode,
 	int ret;
 
 	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
-		return fail(err, errlen, "no leg %u", leg_id), -ENOENT;
+		return ms_err(-ENOENT, err, errlen, "no leg %u", leg_id);
 	if (mode > MS_LEG_ENCRYPTED)
-		return fail(err, errlen, "mode: unknown mode %d", (int)mode), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "mode: unknown mode %d", (int)mode);
 	leg = &t->legs[leg_id];
 	if (mode != MS_LEG_RTP) {
 		if (recv == NULL || send == NULL)
-			return fail(err, errlen, "keys: an SRTP leg needs both keys"), -EINVAL;
+			return ms_err(-EINVAL, err, errlen, "keys: an SRTP leg needs both keys");
 		if (check_keys("recv_key", recv, mode, err, errlen) < 0 ||
 		    check_keys("send_key", send, mode, err, errlen) < 0)
 			return -EINVAL;
@@ -463,8 +444,8 @@ ms_leg_set_keys(struct ms_legtab *t, uint32_t leg_id, enum ms_leg_mode mode,
 			ret = stream_build(t, MS_SRTP_PROTECT, send, leg->replay_window, &out);
 		if (ret < 0) {
 			stream_destroy(t, in);
-			return fail(err, errlen, "cannot create the crypto contexts: %s",
-				    strerror(-ret)), ret;
+			return ms_err(ret, err, errlen, "cannot create the crypto contexts: %s",
+				    strerror(-ret));
 		}
 	}
 	old_in = __atomic_exchange_n(&leg->in, in, __ATOMIC_RELEASE);
@@ -489,21 +470,20 @@ ms_leg_rekey(struct ms_legtab *t, uint32_t leg_id, bool send, const struct ms_sr
 	int ret;
 
 	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
-		return fail(err, errlen, "no leg %u", leg_id), -ENOENT;
+		return ms_err(-ENOENT, err, errlen, "no leg %u", leg_id);
 	leg = &t->legs[leg_id];
 	s = send ? leg->out : leg->in;
 	if (s == NULL)
-		return fail(err, errlen, "leg %u is plain RTP: switch it with new keys instead", leg_id),
-		       -EINVAL;
+		return ms_err(-EINVAL, err, errlen,
+			      "leg %u is plain RTP: switch it with new keys instead", leg_id);
 	if (ms_srtp_ctx_cfg_check(cfg, &why) < 0)
-		return fail(err, errlen, "%s: %s", send ? "send_key" : "recv_key", why), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "%s: %s", send ? "send_key" : "recv_key", why);
 	if (ms_leg_mode_of_suite(cfg->suite) != leg->mode)
-		return fail(err, errlen, "suite: %s does not suit a leg of mode %s",
-			    ms_srtp_suite_info(cfg->suite)->name, ms_leg_mode_str(leg->mode)),
-		       -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "suite: %s does not suit a leg of mode %s",
+			    ms_srtp_suite_info(cfg->suite)->name, ms_leg_mode_str(leg->mode));
 	ret = t->p.engine->ctx_create(cfg, &ctx);
 	if (ret < 0)
-		return fail(err, errlen, "cannot create the crypto context: %s", strerror(-ret)), ret;
+		return ms_err(ret, err, errlen, "cannot create the crypto context: %s", strerror(-ret));
 	old = ms_srtp_stream_publish(s, ctx);
 	if (send)
 		leg->suite = (uint8_t)cfg->suite;
@@ -521,25 +501,25 @@ ms_leg_set_peer(struct ms_legtab *t, uint32_t leg_id, const struct ms_addr *addr
 	uint32_t flags;
 
 	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
-		return fail(err, errlen, "no leg %u", leg_id), -ENOENT;
+		return ms_err(-ENOENT, err, errlen, "no leg %u", leg_id);
 	leg = &t->legs[leg_id];
 	memset(&p, 0, sizeof(p));
 	if (addr != NULL && ms_addr_is_set(addr)) {
 		if (addr->family != leg->local.family)
-			return fail(err, errlen, "peer: not of the local address's family"), -EINVAL;
+			return ms_err(-EINVAL, err, errlen, "peer: not of the local address's family");
 		if (port == 0)
-			return fail(err, errlen, "peer: UDP port 0"), -EINVAL;
+			return ms_err(-EINVAL, err, errlen, "peer: UDP port 0");
 		p.addr = *addr;
 		p.addr.prefix_len = 0;
 		p.port = port;
 		if (!(leg->flags & MS_LEG_F_RTCP_MUX) && rtcp_port == 0 && port == UINT16_MAX)
-			return fail(err, errlen, "peer_rtcp: port 65535 has no port + 1 for RTCP"), -EINVAL;
+			return ms_err(-EINVAL, err, errlen, "peer_rtcp: port 65535 has no port + 1 for RTCP");
 		p.rtcp_port = (leg->flags & MS_LEG_F_RTCP_MUX) ? port
 							       : (rtcp_port ? rtcp_port : (uint16_t)(port + 1));
 		p.known = 1;
 		p.rtcp_known = MS_PEER_RTCP_SET;
 	} else if (!learn) {
-		return fail(err, errlen, "peer: an address, or learn"), -EINVAL;
+		return ms_err(-EINVAL, err, errlen, "peer: an address, or learn");
 	}
 	flags = __atomic_load_n(&leg->flags, __ATOMIC_RELAXED);
 	flags &= ~(MS_LEG_F_PEER_LEARN | MS_LEG_F_STRICT_SOURCE);

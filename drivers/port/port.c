@@ -6,19 +6,9 @@
 
 #include <rte_ethdev.h>
 
+#include "ms_err.h"
 #include "ms_log.h"
 #include "port.h"
-
-static int __rte_format_printf(4, 5)
-fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret < 0 ? ret : -EINVAL;
-}
 
 int
 ms_port_setup(const struct ms_port_conf *c, struct ms_port_state *st, char *err, size_t errlen)
@@ -30,18 +20,18 @@ ms_port_setup(const struct ms_port_conf *c, struct ms_port_state *st, char *err,
 
 	memset(st, 0, sizeof(*st));
 	if (rte_eth_dev_get_port_by_name(c->device, &pid) != 0)
-		return fail(-ENODEV, err, errlen, "device %s: not found", c->device);
+		return ms_err(-ENODEV, err, errlen, "device %s: not found", c->device);
 	ret = rte_eth_dev_info_get(pid, &info);
 	if (ret != 0)
-		return fail(ret, err, errlen, "device %s: no device info: %s", c->device,
+		return ms_err(ret, err, errlen, "device %s: no device info: %s", c->device,
 			    strerror(-ret));
 	if (c->nb_rxq > info.max_rx_queues)
-		return fail(-EINVAL, err, errlen,
+		return ms_err(-EINVAL, err, errlen,
 			    "device %s (%s): %u receive queues asked, it has at most %u", c->device,
 			    info.driver_name, c->nb_rxq, info.max_rx_queues);
 	nb_txq = RTE_MIN(c->nb_txq, info.max_tx_queues);
 	if (nb_txq == 0)
-		return fail(-EINVAL, err, errlen, "device %s: no transmit queue", c->device);
+		return ms_err(-EINVAL, err, errlen, "device %s: no transmit queue", c->device);
 
 	memset(&conf, 0, sizeof(conf));
 	if (c->nb_rxq > 1) {
@@ -73,17 +63,17 @@ ms_port_setup(const struct ms_port_conf *c, struct ms_port_state *st, char *err,
 	}
 	ret = rte_eth_dev_configure(pid, c->nb_rxq, nb_txq, &conf);
 	if (ret != 0)
-		return fail(ret, err, errlen, "device %s: cannot configure %u rx / %u tx queues: %s",
+		return ms_err(ret, err, errlen, "device %s: cannot configure %u rx / %u tx queues: %s",
 			    c->device, c->nb_rxq, nb_txq, strerror(-ret));
 	if (c->mtu != 0) {
 		ret = rte_eth_dev_set_mtu(pid, c->mtu);
 		if (ret != 0)
-			return fail(ret, err, errlen, "device %s: cannot set MTU %u: %s", c->device,
+			return ms_err(ret, err, errlen, "device %s: cannot set MTU %u: %s", c->device,
 				    c->mtu, strerror(-ret));
 	}
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
 	if (ret != 0)
-		return fail(ret, err, errlen, "device %s: descriptor counts: %s", c->device,
+		return ms_err(ret, err, errlen, "device %s: descriptor counts: %s", c->device,
 			    strerror(-ret));
 	st->socket_id = rte_eth_dev_socket_id(pid);
 	if (st->socket_id < 0)
@@ -94,7 +84,7 @@ ms_port_setup(const struct ms_port_conf *c, struct ms_port_state *st, char *err,
 		rxc.offloads = conf.rxmode.offloads;
 		ret = rte_eth_rx_queue_setup(pid, q, nb_rxd, (unsigned)st->socket_id, &rxc, c->pool);
 		if (ret != 0)
-			return fail(ret, err, errlen, "device %s: rx queue %u: %s", c->device, q,
+			return ms_err(ret, err, errlen, "device %s: rx queue %u: %s", c->device, q,
 				    strerror(-ret));
 	}
 	for (uint16_t q = 0; q < nb_txq; q++) {
@@ -103,19 +93,19 @@ ms_port_setup(const struct ms_port_conf *c, struct ms_port_state *st, char *err,
 		txc.offloads = conf.txmode.offloads;
 		ret = rte_eth_tx_queue_setup(pid, q, nb_txd, (unsigned)st->socket_id, &txc);
 		if (ret != 0)
-			return fail(ret, err, errlen, "device %s: tx queue %u: %s", c->device, q,
+			return ms_err(ret, err, errlen, "device %s: tx queue %u: %s", c->device, q,
 				    strerror(-ret));
 	}
 	ret = rte_eth_dev_start(pid);
 	if (ret != 0)
-		return fail(ret, err, errlen, "device %s: cannot start: %s", c->device,
+		return ms_err(ret, err, errlen, "device %s: cannot start: %s", c->device,
 			    strerror(-ret));
 	/* our own MAC, broadcast and the multicast of ND are all we need */
 	rte_eth_promiscuous_disable(pid);
 	rte_eth_allmulticast_enable(pid);
 	ret = rte_eth_macaddr_get(pid, &st->mac);
 	if (ret != 0)
-		return fail(ret, err, errlen, "device %s: no MAC address: %s", c->device,
+		return ms_err(ret, err, errlen, "device %s: no MAC address: %s", c->device,
 			    strerror(-ret));
 	st->port_id = pid;
 	st->nb_txq = nb_txq;
