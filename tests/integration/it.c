@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "it.h"
+#include "it_bytes.h"
 
 struct it_env it;
 
@@ -479,55 +480,60 @@ it_dataplane_stop(void)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The programs' layouts */
+
+static const char *const *layout_workers;
+static unsigned layout_nb_workers;
+
+void
+it_layout_one_worker(void)
+{
+	static const struct it_port_spec ports[] = {
+		{"a", 1, 0, 1},
+		{"b", 1, 0, 2},
+		{"c", 1, 100, 3},
+	};
+	static const char *const workers[] = {"\"a:0\", \"b:0\", \"c:0\""};
+
+	it_ports_create(ports, RTE_DIM(ports), 1);
+	layout_workers = workers;
+	layout_nb_workers = RTE_DIM(workers);
+}
+
+void
+it_layout_two_workers(void)
+{
+	static const struct it_port_spec ports[] = {
+		{"a", 2, 0, 1},
+		{"b", 2, 0, 2},
+	};
+	static const char *const workers[] = {"\"a:0\", \"b:0\"", "\"a:1\", \"b:1\""};
+
+	it_ports_create(ports, RTE_DIM(ports), 2);
+	layout_workers = workers;
+	layout_nb_workers = RTE_DIM(workers);
+}
+
+void
+it_layout_start(const char *engine, const char *extra)
+{
+	assert_non_null(layout_workers);
+	it_pcap_case("setup");
+	it_dataplane_start(it_config_text(engine, layout_workers, layout_nb_workers, extra));
+}
+
+int
+it_group_teardown(void **state)
+{
+	(void)state;
+	printf("# %llu media packets decoded and compared, %llu frames out\n",
+	       (unsigned long long)it.checked, (unsigned long long)it.out_frames);
+	it_dataplane_stop();
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
 /* Frames */
-
-static uint32_t
-sum16(const void *p, size_t len, uint32_t sum)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static uint16_t
 eth_hdr(uint8_t *f, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,

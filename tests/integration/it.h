@@ -126,6 +126,19 @@ const char *it_config_text(const char *engine, const char *const *workers, unsig
 void it_dataplane_start(const char *text);
 void it_dataplane_stop(void);
 
+/*
+ * The layouts the programs run on. One worker: ports a and b (nets 1 and 2)
+ * and c on VLAN 100 (net 3), one rx and one tx ring each, a single worker
+ * on queue 0 of all three. Two workers: ports a and b (nets 1 and 2), two rx
+ * and two tx rings each, worker n on queue n of both. Each creates the ports.
+ */
+void it_layout_one_worker(void);
+void it_layout_two_workers(void);
+/* Pcap case "setup", then the dataplane on the layout's configuration (it_config_text). */
+void it_layout_start(const char *engine, const char *extra);
+/* cmocka group teardown: prints what was checked, stops the dataplane. */
+int it_group_teardown(void **state);
+
 /* Opens the pcap files for one test case (closing the previous ones). */
 void it_pcap_case(const char *name);
 void it_pcap_close(void);

@@ -132,6 +132,23 @@ mark_lost(struct it_flow *f, uint32_t c)
 	f->delivered++;
 }
 
+/* Sends the next n packets of a flow, which must not come out, and settles. */
+static void
+send_lost(struct it_flow *f, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		it_flow_send(f, 0);
+		mark_lost(f, f->next - 1);
+	}
+	it_settle();
+}
+
+/* A drop reason summed over both legs of a session. */
+static uint64_t
+session_drops(const struct it_session *s, enum ms_leg_drop d)
+{
+	return it_leg_drops(&s->leg[0], d) + it_leg_drops(&s->leg[1], d);
+}
 
 /* ------------------------------------------------------------------------- */
 
@@ -596,14 +613,8 @@ test_learn(void **state)
 	install(s, 256);
 
 	/* B -> A before A's peer is known: not sent (no_peer) */
-	for (int i = 0; i < 4; i++) {
-		it_flow_send(out, 0);
-		mark_lost(out, out->next - 1);
-	}
-	it_settle();
-	assert_int_equal(it_leg_drops(&s->leg[0], MS_LEG_DROP_NO_PEER) +
-				 it_leg_drops(&s->leg[1], MS_LEG_DROP_NO_PEER),
-			 4);
+	send_lost(out, 4);
+	assert_int_equal(session_drops(s, MS_LEG_DROP_NO_PEER), 4);
 
 	/* a forged packet from host 5 (wrong key): auth_fail, not learned */
 	struct ms_srtp_ctx_cfg other;
@@ -631,12 +642,8 @@ test_learn(void **state)
 		assert_false(p.known);
 	}
 	/* B -> A still goes nowhere */
-	it_flow_send(out, 0);
-	mark_lost(out, out->next - 1);
-	it_settle();
-	assert_int_equal(it_leg_drops(&s->leg[0], MS_LEG_DROP_NO_PEER) +
-				 it_leg_drops(&s->leg[1], MS_LEG_DROP_NO_PEER),
-			 5);
+	send_lost(out, 1);
+	assert_int_equal(session_drops(s, MS_LEG_DROP_NO_PEER), 5);
 
 	/* the genuine peer (host 3, port 41000) sends: learned */
 	it_flow_send(in, 0);
@@ -873,9 +880,7 @@ test_strict(void **state)
 	it_settle();
 	it_expect_all((struct it_flow *[]){in, plain}, 2);
 	assert_true(plain->delivered_rtcp >= 8);
-	assert_int_equal(it_leg_drops(&s->leg[0], MS_LEG_DROP_WRONG_SOURCE) +
-				 it_leg_drops(&s->leg[1], MS_LEG_DROP_WRONG_SOURCE),
-			 wrong);
+	assert_int_equal(session_drops(s, MS_LEG_DROP_WRONG_SOURCE), wrong);
 	assert_int_equal(it_leg_drops(&s->leg[0], MS_LEG_DROP_WRONG_SOURCE), 6);
 	it_assert_no_leak();
 	drop_session(s);
@@ -919,15 +924,9 @@ test_arp(void **state)
 	install(s, 256);
 	req0 = it.arp_requests;
 	struct it_flow *f = &s->flow[0];
-	for (int i = 0; i < 3; i++) {
-		it_flow_send(f, 0);
-		mark_lost(f, f->next - 1);
-	}
-	it_settle();
+	send_lost(f, 3);
 	assert_int_equal(it.arp_requests - req0, 1); /* at most one a second */
-	assert_int_equal(it_leg_drops(&s->leg[0], MS_LEG_DROP_NO_NEIGHBOUR) +
-				 it_leg_drops(&s->leg[1], MS_LEG_DROP_NO_NEIGHBOUR),
-			 3);
+	assert_int_equal(session_drops(s, MS_LEG_DROP_NO_NEIGHBOUR), 3);
 	/* the answer */
 	it_host_mac(&s->leg[1].peer, &hmac);
 	it_inject(PORT_C, 0, frame,
@@ -995,15 +994,9 @@ test_nd(void **state)
 	install(s, 256);
 	sol0 = it.nd_solicits;
 	struct it_flow *f = &s->flow[0];
-	for (int i = 0; i < 3; i++) {
-		it_flow_send(f, 0);
-		mark_lost(f, f->next - 1);
-	}
-	it_settle();
+	send_lost(f, 3);
 	assert_int_equal(it.nd_solicits - sol0, 1);
-	assert_int_equal(it_leg_drops(&s->leg[1], MS_LEG_DROP_NO_NEIGHBOUR) +
-				 it_leg_drops(&s->leg[0], MS_LEG_DROP_NO_NEIGHBOUR),
-			 3);
+	assert_int_equal(session_drops(s, MS_LEG_DROP_NO_NEIGHBOUR), 3);
 	/* the advertisement (solicited, override) */
 	it_host_mac(&s->leg[1].peer, &hmac);
 	it_inject(PORT_C, 0, frame,
@@ -1023,28 +1016,10 @@ test_nd(void **state)
 static int
 group_setup(void **state)
 {
-	static const struct it_port_spec ports[] = {
-		{"a", 1, 0, 1},
-		{"b", 1, 0, 2},
-		{"c", 1, 100, 3},
-	};
-	static const char *const workers[] = {"\"a:0\", \"b:0\", \"c:0\""};
-
 	(void)state;
-	it_ports_create(ports, RTE_DIM(ports), 1);
-	it_pcap_case("setup");
-	it_dataplane_start(it_config_text("ipsec-mb", workers, 1, NULL));
+	it_layout_one_worker();
+	it_layout_start("ipsec-mb", NULL);
 	it.arp_auto = true;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	printf("# %llu media packets decoded and compared, %llu frames out\n",
-	       (unsigned long long)it.checked, (unsigned long long)it.out_frames);
-	it_dataplane_stop();
 	return 0;
 }
 
@@ -1065,5 +1040,6 @@ main(int argc, char **argv)
 	};
 
 	it_init("drops", argc, argv);
-	return cmocka_run_group_tests_name("integration_drops", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("integration_drops", tests, group_setup,
+					   it_group_teardown);
 }

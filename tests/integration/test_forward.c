@@ -526,30 +526,12 @@ config_session_text(void)
 static int
 group_setup(void **state)
 {
-	static const struct it_port_spec ports[] = {
-		{"a", 1, 0, 1},
-		{"b", 1, 0, 2},
-		{"c", 1, 100, 3},
-	};
-	static const char *const workers[] = {"\"a:0\", \"b:0\", \"c:0\""};
-
 	(void)state;
-	it_ports_create(ports, RTE_DIM(ports), 1);
+	it_layout_one_worker();
 	config_session_text();
-	it_pcap_case("setup");
-	it_dataplane_start(it_config_text("ipsec-mb", workers, 1, extra));
+	it_layout_start("ipsec-mb", extra);
 	it_session_prepare(&cfg_sess, cfg_sess.name, 128);
 	it_session_register(&cfg_sess);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	printf("# %llu media packets decoded and compared, %llu frames out\n",
-	       (unsigned long long)it.checked, (unsigned long long)it.out_frames);
-	it_dataplane_stop();
 	return 0;
 }
 
@@ -568,5 +550,5 @@ main(int argc, char **argv)
 
 	it_init("forward", argc, argv);
 	return cmocka_run_group_tests_name("integration_forward", tests, group_setup,
-					   group_teardown);
+					   it_group_teardown);
 }

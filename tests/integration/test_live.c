@@ -494,16 +494,9 @@ test_verify(void **state)
 static int
 group_setup(void **state)
 {
-	static const struct it_port_spec ports[] = {
-		{"a", 2, 0, 1},
-		{"b", 2, 0, 2},
-	};
-	static const char *const workers[] = {"\"a:0\", \"b:0\"", "\"a:1\", \"b:1\""};
-
 	(void)state;
-	it_ports_create(ports, RTE_DIM(ports), 2);
-	it_pcap_case("setup");
-	it_dataplane_start(it_config_text("ipsec-mb", workers, 2, NULL));
+	it_layout_two_workers();
+	it_layout_start("ipsec-mb", NULL);
 	for (unsigned i = 0; i < INITIAL; i++)
 		add_session(0, 0);
 	assert_int_equal(pthread_create(&injector, NULL, inject_loop, NULL), 0);
@@ -513,15 +506,11 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	(void)state;
 	if (injector) {
 		__atomic_store_n(&stop_injector, 1, __ATOMIC_RELEASE);
 		pthread_join(injector, NULL);
 	}
-	printf("# %llu media packets decoded and compared, %llu frames out\n",
-	       (unsigned long long)it.checked, (unsigned long long)it.out_frames);
-	it_dataplane_stop();
-	return 0;
+	return it_group_teardown(state);
 }
 
 int

@@ -144,17 +144,10 @@ test_bursts(void **state)
 static int
 group_setup(void **state)
 {
-	static const struct it_port_spec ports[] = {
-		{"a", 2, 0, 1},
-		{"b", 2, 0, 2},
-	};
-	static const char *const workers[] = {"\"a:0\", \"b:0\"", "\"a:1\", \"b:1\""};
-
 	(void)state;
-	it_ports_create(ports, RTE_DIM(ports), 2);
-	it_pcap_case("setup");
 	printf("# crypto engine %s\n", engine);
-	it_dataplane_start(it_config_text(engine, workers, 2, NULL));
+	it_layout_two_workers();
+	it_layout_start(engine, NULL);
 	for (unsigned i = 0; i < NB_SESS; i++) {
 		struct it_session *s = &sess[i];
 		char name[32];
@@ -184,16 +177,6 @@ group_setup(void **state)
 	return 0;
 }
 
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	printf("# %llu media packets decoded and compared, %llu frames out\n",
-	       (unsigned long long)it.checked, (unsigned long long)it.out_frames);
-	it_dataplane_stop();
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -206,5 +189,5 @@ main(int argc, char **argv)
 		engine = argv[1];
 	it_init(argc > 1 ? "workers-libsrtp2" : "workers", argc, argv);
 	return cmocka_run_group_tests_name("integration_workers", tests, group_setup,
-					   group_teardown);
+					   it_group_teardown);
 }

@@ -83,6 +83,33 @@ ms_test_mbuf(const void *data, uint16_t len)
 	return m;
 }
 
+static void
+exact_free(void *addr, void *opaque)
+{
+	free(addr);
+	free(opaque);
+}
+
+struct rte_mbuf *
+ms_test_exact_mbuf(const void *data, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf_ext_shared_info *shinfo = calloc(1, sizeof(*shinfo));
+	void *buf = malloc(len ? len : 1);
+
+	assert_non_null(m);
+	assert_non_null(shinfo);
+	assert_non_null(buf);
+	shinfo->free_cb = exact_free;
+	shinfo->fcb_opaque = shinfo;
+	rte_mbuf_ext_refcnt_set(shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, buf, 0, len, shinfo);
+	memcpy(buf, data, len);
+	m->data_len = len;
+	m->pkt_len = len;
+	return m;
+}
+
 uint16_t
 ms_test_build_rtp(uint8_t *buf, const struct ms_test_rtp *r)
 {

@@ -25,6 +25,11 @@ ms_test_rand_range(uint32_t lo, uint32_t hi)
 }
 
 struct rte_mbuf *ms_test_mbuf(const void *data, uint16_t len);
+/*
+ * The frame in a malloc'ed external buffer of exactly len bytes, attached to
+ * an mbuf of the pool: under ASan any read past the frame is caught.
+ */
+struct rte_mbuf *ms_test_exact_mbuf(const void *data, uint16_t len);
 struct rte_mempool *ms_test_pool(void);
 
 struct ms_test_rtp {

@@ -191,6 +191,24 @@ input(struct ms_neigh *nt, const struct ms_port_l3 *pl, uint8_t *buf, uint16_t l
 	return ret;
 }
 
+/* Checks an ARP message the table wrote: Ethernet/IPv4 sizes, op, from our MAC and sip. */
+static void
+check_arp_out(const struct rte_arp_hdr *arp, uint16_t op, const char *sip,
+	      const struct rte_ether_addr *tha, const char *tip)
+{
+	struct ms_addr s = addr(sip), t = addr(tip);
+
+	assert_int_equal(rte_be_to_cpu_16(arp->arp_hardware), RTE_ARP_HRD_ETHER);
+	assert_int_equal(rte_be_to_cpu_16(arp->arp_protocol), RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(arp->arp_hlen, 6);
+	assert_int_equal(arp->arp_plen, 4);
+	assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), op);
+	assert_memory_equal(&arp->arp_data.arp_sha, &port_mac, 6);
+	assert_memory_equal(&arp->arp_data.arp_sip, s.a, 4);
+	assert_memory_equal(&arp->arp_data.arp_tha, tha, 6);
+	assert_memory_equal(&arp->arp_data.arp_tip, t.a, 4);
+}
+
 static void
 test_arp_request_for_us(void **state)
 {
@@ -217,7 +235,6 @@ test_arp_request_for_us(void **state)
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 		struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(p + off);
-		struct ms_addr a;
 
 		assert_int_equal(rte_pktmbuf_data_len(m), len);
 		assert_memory_equal(&eth->dst_addr, &peer_mac, 6);
@@ -231,17 +248,7 @@ test_arp_request_for_us(void **state)
 		} else {
 			assert_int_equal(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_ARP);
 		}
-		assert_int_equal(rte_be_to_cpu_16(arp->arp_hardware), RTE_ARP_HRD_ETHER);
-		assert_int_equal(rte_be_to_cpu_16(arp->arp_protocol), RTE_ETHER_TYPE_IPV4);
-		assert_int_equal(arp->arp_hlen, 6);
-		assert_int_equal(arp->arp_plen, 4);
-		assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), RTE_ARP_OP_REPLY);
-		assert_memory_equal(&arp->arp_data.arp_sha, &port_mac, 6);
-		a = addr("192.0.2.1");
-		assert_memory_equal(&arp->arp_data.arp_sip, a.a, 4);
-		assert_memory_equal(&arp->arp_data.arp_tha, &peer_mac, 6);
-		a = addr("192.0.2.10");
-		assert_memory_equal(&arp->arp_data.arp_tip, a.a, 4);
+		check_arp_out(arp, RTE_ARP_OP_REPLY, "192.0.2.1", &peer_mac, "192.0.2.10");
 		rte_pktmbuf_free(m);
 
 		/* the requester was learned */
@@ -338,7 +345,7 @@ test_resolve_v4(void **state)
 		struct ms_neigh *nt = table(64);
 		struct ms_neigh_stats st = {0};
 		struct ms_port_l3 pl;
-		struct rte_ether_addr mac;
+		struct rte_ether_addr mac, zero = {{0}};
 		struct rte_mbuf *req;
 		uint16_t off = vlan ? 18 : 14;
 		uint8_t buf[128];
@@ -366,18 +373,8 @@ test_resolve_v4(void **state)
 		}
 		/* another host on the segment would take it for ARP */
 		assert_int_equal(ms_pkt_parse(req, &pl, &pi), MS_PKT_ARP);
-		assert_int_equal(rte_be_to_cpu_16(arp->arp_hardware), RTE_ARP_HRD_ETHER);
-		assert_int_equal(rte_be_to_cpu_16(arp->arp_protocol), RTE_ETHER_TYPE_IPV4);
-		assert_int_equal(arp->arp_hlen, 6);
-		assert_int_equal(arp->arp_plen, 4);
-		assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), RTE_ARP_OP_REQUEST);
-		assert_memory_equal(&arp->arp_data.arp_sha, &port_mac, 6);
 		/* the own address of the target's prefix, not the first one */
-		a = addr("192.0.2.1");
-		assert_memory_equal(&arp->arp_data.arp_sip, a.a, 4);
-		assert_true(rte_is_zero_ether_addr(&arp->arp_data.arp_tha));
-		a = addr("192.0.2.20");
-		assert_memory_equal(&arp->arp_data.arp_tip, a.a, 4);
+		check_arp_out(arp, RTE_ARP_OP_REQUEST, "192.0.2.1", &zero, "192.0.2.20");
 		rte_pktmbuf_free(req);
 
 		/* within the second: nothing more */
@@ -532,17 +529,22 @@ test_learn_version(void **state)
 	ms_neigh_free(NULL);
 }
 
-/* Checks an NA that answers a solicitation from src (NULL: from ::). */
-static void
-check_na(struct rte_mbuf *m, uint16_t vlan, const char *src, const struct rte_ether_addr *dmac,
-	 const char *target)
+/*
+ * Checks an NS or NA the table wrote, without the NA's flags: Ethernet from
+ * our MAC to dmac (tagged when vlan), IPv6 with hop limit 255 from src to
+ * dst, ICMPv6 type, code 0 and a valid checksum, the target and our
+ * link-layer address option. Returns the ICMPv6 message.
+ */
+static const uint8_t *
+check_nd_out(const struct rte_mbuf *m, uint16_t vlan, const struct rte_ether_addr *dmac,
+	     uint8_t type, const char *src, const char *dst, const char *target)
 {
 	uint16_t off = vlan ? 18 : 14;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + off);
-	uint8_t *icmp = (uint8_t *)(ip + 1);
-	struct ms_addr t = addr(target), d = addr(src ? src : "ff02::1");
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(p + off);
+	const uint8_t *icmp = (const uint8_t *)(ip + 1);
+	struct ms_addr s = addr(src), d = addr(dst), t = addr(target);
 
 	assert_int_equal(rte_pktmbuf_data_len(m), off + 40 + 32);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), off + 40 + 32);
@@ -558,18 +560,29 @@ check_na(struct rte_mbuf *m, uint16_t vlan, const char *src, const struct rte_et
 	assert_int_equal(rte_be_to_cpu_16(ip->payload_len), 32);
 	assert_int_equal(ip->proto, IPPROTO_ICMPV6);
 	assert_int_equal(ip->hop_limits, 255);
-	assert_memory_equal(ip->src_addr, t.a, 16);
+	assert_memory_equal(ip->src_addr, s.a, 16);
 	assert_memory_equal(ip->dst_addr, d.a, 16);
-	assert_int_equal(icmp[0], ND_NA);
+	assert_int_equal(icmp[0], type);
 	assert_int_equal(icmp[1], 0);
 	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip, icmp), 0);
+	assert_memory_equal(icmp + 8, t.a, 16);
+	assert_int_equal(icmp[24], type == ND_NS ? 1 : 2);
+	assert_int_equal(icmp[25], 1);
+	assert_memory_equal(icmp + 26, &port_mac, 6);
+	return icmp;
+}
+
+/* Checks an NA that answers a solicitation from src (NULL: from ::). */
+static void
+check_na(struct rte_mbuf *m, uint16_t vlan, const char *src, const struct rte_ether_addr *dmac,
+	 const char *target)
+{
+	const uint8_t *icmp = check_nd_out(m, vlan, dmac, ND_NA, target,
+					   src ? src : "ff02::1", target);
+
 	/* R clear, O set, S set unless it answers duplicate address detection */
 	assert_int_equal(icmp[4], src ? 0x60 : 0x20);
 	assert_int_equal(icmp[5] | icmp[6] | icmp[7], 0);
-	assert_memory_equal(icmp + 8, t.a, 16);
-	assert_int_equal(icmp[24], 2);
-	assert_int_equal(icmp[25], 1);
-	assert_memory_equal(icmp + 26, &port_mac, 6);
 }
 
 static void
@@ -689,7 +702,6 @@ test_nd_resolve(void **state)
 		struct ms_port_l3 pl;
 		struct rte_ether_addr mac;
 		struct rte_mbuf *req;
-		uint16_t off = vlan ? 18 : 14;
 		uint8_t buf[256];
 		uint16_t len;
 		uint32_t v;
@@ -708,34 +720,14 @@ test_nd_resolve(void **state)
 		assert_non_null(req);
 		assert_int_equal(st.requests_sent, 1);
 
-		uint8_t *p = rte_pktmbuf_mtod(req, uint8_t *);
-		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + off);
-		uint8_t *icmp = (uint8_t *)(ip + 1);
-		static const uint8_t snm_mac[6] = {0x33, 0x33, 0xff, 0xcd, 0x00, 0x20};
-		struct ms_addr snm = addr("ff02::1:ffcd:20"), src = addr("2001:db8::1");
-		struct ms_addr t = addr("2001:db8::abcd:20");
+		/* to the target's solicited-node address */
+		static const struct rte_ether_addr snm_mac = {
+			.addr_bytes = {0x33, 0x33, 0xff, 0xcd, 0x00, 0x20}};
 		struct ms_pkt_info pi;
 
-		assert_int_equal(rte_pktmbuf_data_len(req), off + 40 + 32);
-		assert_memory_equal(&eth->dst_addr, snm_mac, 6);
-		assert_memory_equal(&eth->src_addr, &port_mac, 6);
-		if (vlan)
-			assert_int_equal(p[15], vlan);
+		check_nd_out(req, vlan, &snm_mac, ND_NS, "2001:db8::1", "ff02::1:ffcd:20",
+			     "2001:db8::abcd:20");
 		assert_int_equal(ms_pkt_parse(req, &pl, &pi), MS_PKT_ND);
-		assert_int_equal(rte_be_to_cpu_32(ip->vtc_flow) >> 28, 6);
-		assert_int_equal(rte_be_to_cpu_16(ip->payload_len), 32);
-		assert_int_equal(ip->proto, IPPROTO_ICMPV6);
-		assert_int_equal(ip->hop_limits, 255);
-		assert_memory_equal(ip->src_addr, src.a, 16);
-		assert_memory_equal(ip->dst_addr, snm.a, 16);
-		assert_int_equal(icmp[0], ND_NS);
-		assert_int_equal(icmp[1], 0);
-		assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip, icmp), 0);
-		assert_memory_equal(icmp + 8, t.a, 16);
-		assert_int_equal(icmp[24], 1);
-		assert_int_equal(icmp[25], 1);
-		assert_memory_equal(icmp + 26, &port_mac, 6);
 		rte_pktmbuf_free(req);
 		assert_int_equal(resolve(nt, 0, &pl, "2001:db8::abcd:20", &mac, &req, &st),
 				 -ENOENT);
@@ -893,34 +885,6 @@ test_concurrent(void **state)
 }
 
 static void
-ext_free(void *addr_, void *opaque)
-{
-	free(addr_);
-	free(opaque);
-}
-
-/* An exactly-sized external buffer: ASan sees any read beyond the frame. */
-static struct rte_mbuf *
-exact_mbuf(const void *data, uint16_t len)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(ms_test_pool());
-	struct rte_mbuf_ext_shared_info *shinfo = calloc(1, sizeof(*shinfo));
-	void *buf = malloc(len ? len : 1);
-
-	assert_non_null(m);
-	assert_non_null(shinfo);
-	assert_non_null(buf);
-	shinfo->free_cb = ext_free;
-	shinfo->fcb_opaque = shinfo;
-	rte_mbuf_ext_refcnt_set(shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, 0, len, shinfo);
-	memcpy(buf, data, len);
-	m->data_len = len;
-	m->pkt_len = len;
-	return m;
-}
-
-static void
 test_fuzz(void **state)
 {
 	struct ms_neigh *nt = table(256);
@@ -969,7 +933,7 @@ test_fuzz(void **state)
 			len = (uint16_t)ms_test_rand_range(0, sizeof(buf));
 			ms_test_rand_bytes(buf, len);
 		}
-		m = exact_mbuf(buf, len);
+		m = ms_test_exact_mbuf(buf, len);
 		/* straight in, whatever the parser would say: neigh_input trusts nothing */
 		replies += (unsigned)ms_neigh_input(nt, 0, p, m, &st);
 		rte_pktmbuf_free(m);

@@ -157,34 +157,6 @@ shape_v6(struct shape *s)
 	s->payload_len = 172;
 }
 
-/* External buffers of exactly the frame's size: ASan sees any read beyond it. */
-static void
-ext_free(void *addr_, void *opaque)
-{
-	free(addr_);
-	free(opaque);
-}
-
-static struct rte_mbuf *
-exact_mbuf(const void *data, uint16_t len)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(ms_test_pool());
-	struct rte_mbuf_ext_shared_info *shinfo = calloc(1, sizeof(*shinfo));
-	void *buf = malloc(len ? len : 1);
-
-	assert_non_null(m);
-	assert_non_null(shinfo);
-	assert_non_null(buf);
-	shinfo->free_cb = ext_free;
-	shinfo->fcb_opaque = shinfo;
-	rte_mbuf_ext_refcnt_set(shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, 0, len, shinfo);
-	memcpy(buf, data, len);
-	m->data_len = len;
-	m->pkt_len = len;
-	return m;
-}
-
 static enum ms_pkt_class
 parse_bytes(const uint8_t *buf, uint16_t len, const struct ms_port_l3 *pl, uint64_t ol_flags)
 {
@@ -670,7 +642,7 @@ test_truncated(void **state)
 		ms_test_rand_bytes(payload, sizeof(payload));
 		len = build(buf, &shapes[i], payload, &l3_off, &poff);
 		for (uint16_t n = 0; n <= len; n++) {
-			struct rte_mbuf *m = exact_mbuf(buf, n);
+			struct rte_mbuf *m = ms_test_exact_mbuf(buf, n);
 			enum ms_pkt_class c = ms_pkt_parse(m, p, &pi);
 
 			if (n == len && shapes[i].trailer == 0)
@@ -729,7 +701,7 @@ test_fuzz(void **state)
 			if (i % 7 == 0)
 				len = (uint16_t)ms_test_rand_range(0, len);
 		}
-		m = exact_mbuf(buf, len);
+		m = ms_test_exact_mbuf(buf, len);
 		if (i % 11 == 0)
 			m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 		c = ms_pkt_parse(m, p, &pi);
@@ -981,7 +953,7 @@ test_encap_nospace(void **state)
 	/* none at all */
 	{
 		struct ms_pkt_encap e = {.src = &s4, .dst = &d4};
-		struct rte_mbuf *m = exact_mbuf(payload, sizeof(payload));
+		struct rte_mbuf *m = ms_test_exact_mbuf(payload, sizeof(payload));
 
 		assert_int_equal(ms_pkt_encap(m, &e), -ENOSPC);
 		rte_pktmbuf_free(m);
