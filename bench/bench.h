@@ -18,5 +18,6 @@ uint64_t bench_tsc_overhead(void);
 uint64_t bench_rand(void);
 
 int bench_crypto(int argc, char **argv);
+int bench_forward(int argc, char **argv);
 
 #endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MS_BENCH_FORWARD_H
+#define MS_BENCH_FORWARD_H
+
+/*
+ * mediasec-bench forward: the pieces shared by its files.
+ *
+ * forward.c       options, the search for the no-drop rate, output
+ * forward_gen.c   the generator: ports, per-leg SRTP/RTP state, one trial
+ * forward_proc.c  the proxy under test as a child process: its
+ *                 configuration, start, readiness, telemetry, stop
+ *
+ * Address plan (IPv4). Session i has leg A on port a and leg B on port b.
+ * Its local addresses are 10.10.0.H (a) and 10.20.0.H (b), its peers (the
+ * generator) 10.10.1.H and 10.20.1.H, with H = 1 + i / FWD_PORTS_PER_ADDR,
+ * all on UDP port FWD_UDP_BASE + i % FWD_PORTS_PER_ADDR. Traffic flows from
+ * leg A's peer to leg A, and out of leg B to leg B's peer, so the receiver
+ * finds the session from the destination address and port alone.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <rte_ether.h>
+
+#include "srtp.h"
+
+#define FWD_PORTS_PER_ADDR 50000u
+#define FWD_UDP_BASE 10000u
+#define FWD_MAX_ADDRS 8 /* per port: a port holds 8 addresses in mediasecd */
+#define FWD_MAX_SESSIONS (FWD_PORTS_PER_ADDR * FWD_MAX_ADDRS)
+#define FWD_PAYLOAD 160 /* G.711, 20 ms */
+#define FWD_RTP_HDR 12
+#define FWD_HDRS (RTE_ETHER_HDR_LEN + 20 + 8)
+#define FWD_MAX_BURST 64
+
+enum fwd_side { FWD_A, FWD_B };
+
+/* How sessions are set up: what enters leg A and what leaves leg B. */
+enum fwd_mode { FWD_SRTP_RTP, FWD_RTP_SRTP, FWD_SRTP_SRTP, FWD_RTP_RTP, FWD_MODE_COUNT };
+
+struct fwd_mode_info {
+	const char *name;  /* option value: "srtp-rtp" */
+	const char *label; /* "SRTP->RTP" */
+	bool srtp_in;      /* leg A (what the generator sends) is SRTP */
+	bool srtp_out;     /* leg B (what the generator receives) is SRTP */
+};
+
+const struct fwd_mode_info *fwd_mode_info(enum fwd_mode m);
+int fwd_mode_from_name(const char *name);
+
+enum fwd_transport { FWD_MEMIF, FWD_VHOST };
+
+/* What the two processes need to agree on. */
+struct fwd_setup {
+	enum fwd_transport transport;
+	char dir[96];      /* work directory: sockets, configuration, logs */
+	char prefix[48];   /* our run's name: EAL file prefixes derive from it */
+	struct rte_ether_addr proxy_mac[2]; /* set on the proxy's ports through their devargs */
+	struct rte_ether_addr gen_mac[2];   /* what the generator writes as its source */
+	enum ms_srtp_suite suite;
+	uint32_t replay_window;
+};
+
+/* Addresses of session i (host order). */
+static inline uint32_t
+fwd_addr(enum fwd_side side, bool peer, uint32_t session)
+{
+	return (10u << 24) | ((side == FWD_A ? 10u : 20u) << 16) | ((peer ? 1u : 0u) << 8) |
+	       (1u + session / FWD_PORTS_PER_ADDR);
+}
+
+static inline uint16_t
+fwd_udp_port(uint32_t session)
+{
+	return (uint16_t)(FWD_UDP_BASE + session % FWD_PORTS_PER_ADDR);
+}
+
+/*
+ * Master key and salt of one direction, derived from the session number:
+ * k 0: what leg A's peer sends (A recv), 1: A send, 2: B recv, 3: what the
+ * proxy sends to leg B's peer (B send).
+ */
+void fwd_session_key(enum ms_srtp_suite suite, uint32_t session, unsigned k, uint8_t *key,
+		     uint8_t *salt);
+
+/* ---- the generator (forward_gen.c) ---- */
+
+struct fwd_gen;
+
+struct fwd_gen_conf {
+	const struct fwd_setup *setup;
+	uint16_t port_id[2]; /* ethdev ports a and b */
+	unsigned burst;      /* packets per transmit burst */
+	unsigned max_lag;    /* packets the generator may fall behind its schedule */
+	bool check_udp_cksum;
+	bool send_udp_cksum;
+};
+
+/* Latency histogram: 8 buckets per power of two of TSC cycles. */
+#define FWD_LAT_BUCKETS (64 * 8)
+
+struct fwd_trial {
+	/* asked for */
+	double rate_pps;
+	double seconds;
+	/* what happened */
+	double elapsed_s;   /* sending time */
+	uint64_t requested; /* packets the rate asked for in the time */
+	uint64_t built;     /* packets built */
+	uint64_t sent;      /* taken by the port */
+	uint64_t tx_refused;/* refused by the port at first (ring full): they wait and go later */
+	uint64_t skipped;   /* not built: more than max_lag behind the schedule (lost) */
+	uint64_t overflow;  /* of which while the port refused: the proxy did not take them */
+	uint64_t late;      /* of which while the generator itself was behind */
+	uint64_t gen_errors;/* the generator's own protect failed (never expected) */
+	uint64_t received;  /* every frame read, this trial's or not */
+	uint64_t good;      /* this trial's, intact, first copy */
+	uint64_t stale;     /* intact, from an earlier trial */
+	uint64_t duplicate; /* a sequence number of its leg seen already, or replayed */
+	uint64_t reordered; /* older than one already received on its leg, not seen before */
+	uint64_t corrupted; /* failed authentication, wrong header or payload content */
+	uint64_t misforwarded; /* to no leg, or to another leg than its own */
+	uint64_t not_media; /* ARP and the like */
+	uint64_t gen_busy_cycles; /* generator cycles spent building, sending, receiving */
+	double others;            /* share of a CPU that other tasks took meanwhile */
+	double l3_before, l3_after; /* L3 latency, cycles per load, around the trial */
+	bool disturbed; /* other tasks ran, or the L3 was slow: the figures are low */
+	uint64_t lat_count;
+	double lat_sum_cycles;
+	uint64_t lat_max_cycles;
+	uint32_t lat_hist[FWD_LAT_BUCKETS];
+};
+
+int fwd_gen_create(const struct fwd_gen_conf *c, struct fwd_gen **gp);
+void fwd_gen_free(struct fwd_gen *g);
+/*
+ * Sets up n sessions in a mode: per-leg sequence numbers, SSRCs and the
+ * generator's own SRTP streams (protect what it sends, unprotect what it
+ * receives). loop: the proxy is a loop that returns what it gets, so the
+ * receiver expects leg A's packets back as they were sent.
+ */
+int fwd_gen_legs(struct fwd_gen *g, enum fwd_mode mode, uint32_t n, bool loop);
+/* True when both ports report link up; waits up to timeout_ms. */
+bool fwd_gen_link_wait(struct fwd_gen *g, unsigned timeout_ms);
+/* Sends at rate_pps for seconds (0 < count: only count packets), then drains. */
+void fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t count,
+		 unsigned drain_ms, struct fwd_trial *t);
+/* Reads and drops whatever arrives for ms milliseconds. */
+void fwd_gen_flush(struct fwd_gen *g, unsigned ms);
+
+double fwd_trial_lat_us(const struct fwd_trial *t, double pct);
+
+/* ---- the proxy as a child process (forward_proc.c) ---- */
+
+struct fwd_child {
+	int pid;
+	char log[160];
+	char telemetry[160]; /* its telemetry socket, "" for none */
+};
+
+struct fwd_sessions_conf {
+	const struct fwd_setup *setup;
+	enum fwd_mode mode;
+	uint32_t sessions;
+	unsigned main_lcore;
+	unsigned worker_lcore;
+	bool hugepages;
+	uint32_t mbufs;
+};
+
+/* Writes a mediasecd configuration; 0 or -errno. */
+int fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char *eal_prefix);
+/* Removes a configuration and the session files it includes. */
+void fwd_remove_config(const char *path);
+
+/*
+ * Starts argv[0] with output to log; pattern: the line that says it is
+ * ready, waited for up to timeout_s. Returns 0, or -1 with the reason
+ * written to stderr (and the log's tail).
+ */
+int fwd_child_start(struct fwd_child *ch, char *const argv[], const char *log,
+		    const char *ready_pattern, double timeout_s);
+/* SIGTERM, then SIGKILL after timeout_s. Returns the exit status or -1. */
+int fwd_child_stop(struct fwd_child *ch, double timeout_s);
+void fwd_child_log_tail(const struct fwd_child *ch, FILE *out, unsigned lines);
+
+/*
+ * Runs a DPDK telemetry command on a socket; returns the reply's value
+ * (owned by the caller), or NULL.
+ */
+json_t *fwd_telemetry(const char *socket_path, const char *cmd);
+
+/* Numeric leaves of a JSON value as "a.b.c" -> value, for deltas. */
+struct fwd_counters {
+	unsigned n, cap;
+	char **name;
+	double *value;
+};
+
+void fwd_counters_from_json(struct fwd_counters *c, const json_t *j);
+double fwd_counters_get(const struct fwd_counters *c, const char *name);
+/* Sum of the leaves whose last name component is leaf. */
+double fwd_counters_sum_leaf(const struct fwd_counters *c, const char *leaf);
+void fwd_counters_free(struct fwd_counters *c);
+
+#endif

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mediasec-bench forward: the proxy under test as a child process. Writes
+ * mediasecd's configuration, starts it (or dpdk-testpmd as a loop), waits for
+ * the line that says it forwards, reads its counters over DPDK telemetry and
+ * stops it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include "forward.h"
+
+#define STDBUF "/usr/bin/stdbuf"
+/* about 5 MB of configuration */
+#define FWD_SESSIONS_PER_FILE 10000u
+
+static void
+base64(const uint8_t *in, size_t n, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+static void
+ip_str(uint32_t a, char *s, size_t n)
+{
+	snprintf(s, n, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
+}
+
+static void
+inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *out)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(s->suite);
+	uint8_t buf[MS_SRTP_MAX_KEY_LEN + MS_SRTP_MAX_SALT_LEN];
+
+	fwd_session_key(s->suite, session, k, buf, buf + si->master_key_len);
+	strcpy(out, "inline:");
+	base64(buf, (size_t)si->master_key_len + si->master_salt_len, out + 7);
+	memset(buf, 0, sizeof(buf));
+}
+
+static void
+write_leg(FILE *f, const struct fwd_setup *s, enum fwd_side side, uint32_t i, bool srtp)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(s->suite);
+	char local[16], peer[16], key[96];
+
+	ip_str(fwd_addr(side, false, i), local, sizeof(local));
+	ip_str(fwd_addr(side, true, i), peer, sizeof(peer));
+	fprintf(f, "\t\t{ port = \"%c\"; local = \"%s:%u\"; rtcp = \"mux\"; peer = \"%s:%u\"; ",
+		side == FWD_A ? 'a' : 'b', local, fwd_udp_port(i), peer, fwd_udp_port(i));
+	if (!srtp) {
+		fprintf(f, "mode = \"rtp\"; }");
+		return;
+	}
+	fprintf(f, "mode = \"%s\"; suite = \"%s\";\n\t\t  ",
+		si->cipher == MS_CIPHER_NULL ? "authenticated" : "encrypted", si->name);
+	inline_key(s, i, side == FWD_A ? 0 : 2, key);
+	fprintf(f, "recv_key = \"%s\";\n\t\t  ", key);
+	inline_key(s, i, side == FWD_A ? 1 : 3, key);
+	fprintf(f, "send_key = \"%s\"; }", key);
+	memset(key, 0, sizeof(key));
+}
+
+static void
+mac_str(const struct rte_ether_addr *m, char *s, size_t n)
+{
+	snprintf(s, n, RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(m));
+}
+
+int
+fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char *eal_prefix)
+{
+	const struct fwd_setup *s = c->setup;
+	const struct fwd_mode_info *mi = fwd_mode_info(c->mode);
+	uint32_t nb_addrs = (c->sessions + FWD_PORTS_PER_ADDR - 1) / FWD_PORTS_PER_ADDR;
+	uint32_t legs = RTE_MAX(4096u, rte_align32pow2(2 * c->sessions));
+	FILE *f = fopen(path, "w");
+	char mac[24], ip[16];
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f,
+		"# written by mediasec-bench forward: %u sessions, %s\n"
+		"eal = {\n"
+		"\thugepages = \"%s\";\n"
+		"\tmemory_mb = %u;\n"
+		"\tmain_lcore = %u;\n"
+		"\targs = [ \"--file-prefix=%s\", \"--log-level=lib.eal:notice\"%s ];\n"
+		"};\n"
+		"crypto = { engine = \"ipsec-mb\"; replay_window = %u; };\n"
+		"mbufs = { count = %u; cache = 256; };\n"
+		"limits = { legs = %u; neighbours = 1024; };\n"
+		"ports = (\n",
+		c->sessions, mi->label, c->hugepages ? "yes" : "no", c->hugepages ? 0 : 1024,
+		c->main_lcore, eal_prefix,
+		s->transport == FWD_VHOST ? ", \"--single-file-segments\"" : "", s->replay_window,
+		c->mbufs, legs);
+	for (unsigned p = 0; p < 2; p++) {
+		enum fwd_side side = p ? FWD_B : FWD_A;
+
+		mac_str(&s->proxy_mac[p], mac, sizeof(mac));
+		if (s->transport == FWD_MEMIF)
+			fprintf(f,
+				"\t{ name = \"%c\"; device = \"net_memif_%c\";\n"
+				"\t  args = \"role=client,socket=%s/%c.sock,socket-abstract=no,id=0,mac=%s\";\n",
+				'a' + p, 'a' + p, s->dir, 'a' + p, mac);
+		else
+			fprintf(f,
+				"\t{ name = \"%c\"; device = \"net_virtio_user_%c\";\n"
+				"\t  args = \"path=%s/%c.sock,queues=1,queue_size=1024,mac=%s\";\n",
+				'a' + p, 'a' + p, s->dir, 'a' + p, mac);
+		fprintf(f, "\t  addresses = [ ");
+		for (uint32_t h = 0; h < nb_addrs; h++) {
+			ip_str(fwd_addr(side, false, h * FWD_PORTS_PER_ADDR), ip, sizeof(ip));
+			fprintf(f, "%s\"%s/16\"", h ? ", " : "", ip);
+		}
+		fprintf(f, " ];\n\t  media_ports = \"%u-%u\";\n\t  rx_desc = 1024; tx_desc = 1024;\n",
+			FWD_UDP_BASE, FWD_UDP_BASE + FWD_PORTS_PER_ADDR - 1);
+		mac_str(&s->gen_mac[p], mac, sizeof(mac));
+		fprintf(f, "\t  neighbours = (");
+		for (uint32_t h = 0; h < nb_addrs; h++) {
+			ip_str(fwd_addr(side, true, h * FWD_PORTS_PER_ADDR), ip, sizeof(ip));
+			fprintf(f, "%s { address = \"%s\"; mac = \"%s\"; }", h ? "," : "", ip, mac);
+		}
+		fprintf(f, " );\n\t}%s\n", p == 0 ? "," : "");
+	}
+	fprintf(f,
+		");\n"
+		"workers = ( { lcore = %u; queues = [ \"a:0\", \"b:0\" ]; } );\n"
+		"stats_interval_ms = 0;\n"
+		"sessions = (\n",
+		c->worker_lcore);
+	/*
+	 * mediasecd reads files of at most 16 MiB: beyond a few tens of
+	 * thousands of sessions they go into files of their own, which
+	 * libconfig includes where the list is.
+	 */
+	FILE *out = f;
+	for (uint32_t i = 0; i < c->sessions; i++) {
+		if (c->sessions > FWD_SESSIONS_PER_FILE && i % FWD_SESSIONS_PER_FILE == 0) {
+			char part[300];
+
+			if (out != f && fclose(out) != 0) {
+				fclose(f);
+				return -errno;
+			}
+			snprintf(part, sizeof(part), "%s.%u", path, i / FWD_SESSIONS_PER_FILE);
+			out = fopen(part, "w");
+			if (out == NULL) {
+				int err = errno;
+
+				fclose(f);
+				return -err;
+			}
+			fprintf(f, "@include \"%s\"\n", part);
+		}
+		fprintf(out, "\t{ name = \"s%u\"; legs = (\n", i);
+		write_leg(out, s, FWD_A, i, mi->srtp_in);
+		fprintf(out, ",\n");
+		write_leg(out, s, FWD_B, i, mi->srtp_out);
+		fprintf(out, "\n\t); }%s\n", i + 1 < c->sessions ? "," : "");
+	}
+	if (out != f && fclose(out) != 0) {
+		fclose(f);
+		return -errno;
+	}
+	fprintf(f, ");\n");
+	if (fclose(f) != 0)
+		return -errno;
+	return 0;
+}
+
+void
+fwd_remove_config(const char *path)
+{
+	char part[300];
+
+	unlink(path);
+	for (unsigned k = 0;; k++) {
+		snprintf(part, sizeof(part), "%s.%u", path, k);
+		if (unlink(part) < 0)
+			break;
+	}
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+void
+fwd_child_log_tail(const struct fwd_child *ch, FILE *out, unsigned lines)
+{
+	FILE *f = fopen(ch->log, "r");
+	char **ring, buf[512];
+	unsigned n = 0;
+
+	if (f == NULL)
+		return;
+	ring = calloc(lines, sizeof(*ring));
+	while (ring != NULL && fgets(buf, sizeof(buf), f) != NULL) {
+		free(ring[n % lines]);
+		ring[n % lines] = strdup(buf);
+		n++;
+	}
+	for (unsigned k = n > lines ? n - lines : 0; ring != NULL && k < n; k++) {
+		fprintf(out, "    | %s", ring[k % lines]);
+		free(ring[k % lines]);
+	}
+	free(ring);
+	fclose(f);
+}
+
+/* True when the log holds a line containing pattern; *off: where to read on from. */
+static bool
+log_has(const char *log, const char *pattern, long *off)
+{
+	FILE *f = fopen(log, "r");
+	char line[1024];
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	if (fseek(f, *off, SEEK_SET) == 0) {
+		long start = *off;
+
+		while (fgets(line, sizeof(line), f) != NULL) {
+			size_t len = strlen(line);
+
+			if (len == 0 || line[len - 1] != '\n')
+				break; /* a line still being written: read it again next time */
+			if (strstr(line, pattern) != NULL) {
+				found = true;
+				break;
+			}
+			start += (long)len;
+		}
+		*off = start;
+	}
+	fclose(f);
+	return found;
+}
+
+int
+fwd_child_start(struct fwd_child *ch, char *const argv[], const char *log,
+		const char *ready_pattern, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+	long off = 0;
+	pid_t pid;
+	int fd;
+
+	snprintf(ch->log, sizeof(ch->log), "%s", log);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "forward: %s: %s\n", log, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fd);
+		fprintf(stderr, "forward: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		cpu_set_t all;
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		int null = open("/dev/null", O_RDONLY);
+
+		/* the generator's lcore pinning is not the child's */
+		CPU_ZERO(&all);
+		for (long c = 0; c < cpus && c < CPU_SETSIZE; c++)
+			CPU_SET(c, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		setpgid(0, 0);
+		dup2(null, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		/* line-buffered output, or the line that says it is ready waits in a buffer */
+		if (access(STDBUF, X_OK) == 0) {
+			char *args[64] = {STDBUF, "-oL", "-eL"};
+			unsigned n = 3;
+
+			for (unsigned k = 0; argv[k] != NULL && n < RTE_DIM(args) - 1; k++)
+				args[n++] = argv[k];
+			args[n] = NULL;
+			execv(STDBUF, args);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	ch->pid = pid;
+	for (;;) {
+		int status;
+
+		if (log_has(log, ready_pattern, &off))
+			return 0;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			ch->pid = 0;
+			fprintf(stderr, "forward: %s exited (status %d) before it was ready; its log:\n",
+				argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+			fwd_child_log_tail(ch, stderr, 30);
+			return -1;
+		}
+		if (now_s() > deadline) {
+			fprintf(stderr, "forward: %s not ready after %.0f s; its log:\n", argv[0],
+				timeout_s);
+			fwd_child_log_tail(ch, stderr, 30);
+			fwd_child_stop(ch, 5);
+			return -1;
+		}
+		sleep_ms(20);
+	}
+}
+
+int
+fwd_child_stop(struct fwd_child *ch, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+	int status;
+
+	if (ch->pid <= 0)
+		return -1;
+	kill(ch->pid, SIGTERM);
+	for (;;) {
+		pid_t r = waitpid(ch->pid, &status, WNOHANG);
+
+		if (r == ch->pid)
+			break;
+		if (r < 0) {
+			ch->pid = 0;
+			return -1;
+		}
+		if (now_s() > deadline) {
+			fprintf(stderr, "forward: child %d ignored SIGTERM for %.0f s: killed\n", ch->pid,
+				timeout_s);
+			kill(ch->pid, SIGKILL);
+			waitpid(ch->pid, &status, 0);
+			break;
+		}
+		sleep_ms(10);
+	}
+	ch->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+json_t *
+fwd_telemetry(const char *socket_path, const char *cmd)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static char buf[1 << 20];
+	json_t *reply = NULL, *value;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return NULL;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", socket_path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		goto out;
+	n = recv(fd, buf, sizeof(buf) - 1, 0); /* the greeting */
+	if (n <= 0)
+		goto out;
+	if (send(fd, cmd, strlen(cmd), 0) < 0)
+		goto out;
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		goto out;
+	reply = json_loadb(buf, (size_t)n, 0, NULL);
+out:
+	close(fd);
+	if (reply == NULL)
+		return NULL;
+	/* {"<cmd>": value}; the command as sent, without its parameters */
+	value = json_object_size(reply) == 1 ? json_object_iter_value(json_object_iter(reply)) : NULL;
+	if (value != NULL)
+		json_incref(value);
+	json_decref(reply);
+	return value;
+}
+
+static void
+counters_add(struct fwd_counters *c, const char *name, double v)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->name = realloc(c->name, c->cap * sizeof(*c->name));
+		c->value = realloc(c->value, c->cap * sizeof(*c->value));
+	}
+	c->name[c->n] = strdup(name);
+	c->value[c->n++] = v;
+}
+
+static void
+flatten(struct fwd_counters *c, const json_t *j, char *path, size_t len)
+{
+	size_t base = strlen(path);
+
+	if (json_is_number(j)) {
+		counters_add(c, path, json_number_value(j));
+	} else if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)(uintptr_t)j, k, v) {
+			snprintf(path + base, len - base, "%s%s", base ? "." : "", k);
+			flatten(c, v, path, len);
+			path[base] = '\0';
+		}
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(j, i, v) {
+			snprintf(path + base, len - base, "%s%zu", base ? "." : "", i);
+			flatten(c, v, path, len);
+			path[base] = '\0';
+		}
+	}
+}
+
+void
+fwd_counters_from_json(struct fwd_counters *c, const json_t *j)
+{
+	char path[512] = "";
+
+	memset(c, 0, sizeof(*c));
+	if (j != NULL)
+		flatten(c, j, path, sizeof(path));
+}
+
+double
+fwd_counters_get(const struct fwd_counters *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (strcmp(c->name[i], name) == 0)
+			return c->value[i];
+	return 0;
+}
+
+double
+fwd_counters_sum_leaf(const struct fwd_counters *c, const char *leaf)
+{
+	size_t ll = strlen(leaf);
+	double sum = 0;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		size_t nl = strlen(c->name[i]);
+
+		if (nl >= ll && strcmp(c->name[i] + nl - ll, leaf) == 0 &&
+		    (nl == ll || c->name[i][nl - ll - 1] == '.'))
+			sum += c->value[i];
+	}
+	return sum;
+}
+
+void
+fwd_counters_free(struct fwd_counters *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		free(c->name[i]);
+	free(c->name);
+	free(c->value);
+	memset(c, 0, sizeof(*c));
+}
