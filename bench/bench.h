@@ -14,6 +14,12 @@ const char *bench_eal_init(const char *prog, int eal_argc, char **eal_argv, unsi
 /* Cycles one rte_rdtsc() pair costs, to take out of short measurements. */
 uint64_t bench_tsc_overhead(void);
 
+/*
+ * "1,8,32": at most max numbers, each 1..limit, into out; *n gets how many.
+ * 0, or -EINVAL for anything else (then out holds nothing valid).
+ */
+int bench_parse_list(const char *s, unsigned *out, unsigned *n, unsigned max, unsigned long limit);
+
 /* A reproducible PRNG for choosing legs and filling keys. */
 uint64_t bench_rand(void);
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,26 +71,6 @@ static struct result *results;
 static unsigned nb_results;
 static double tsc_ghz;
 
-static int
-parse_list(const char *s, unsigned *out, unsigned *n, unsigned max)
-{
-	char *copy = strdup(s), *save = NULL;
-
-	*n = 0;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		char *end;
-		unsigned long v = strtoul(t, &end, 10);
-
-		if (*end != '\0' || v == 0 || *n == max) {
-			free(copy);
-			return -EINVAL;
-		}
-		out[(*n)++] = (unsigned)v;
-	}
-	free(copy);
-	return *n > 0 ? 0 : -EINVAL;
-}
-
 static void
 help(void)
 {
@@ -125,9 +106,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	parse_list("160,1200", o->payloads, &o->nb_payloads, MAX_LIST);
-	parse_list("1,8,32,64", o->bursts, &o->nb_bursts, MAX_LIST);
-	parse_list("1,100000", o->legs, &o->nb_legs, MAX_LIST);
+	bench_parse_list("160,1200", o->payloads, &o->nb_payloads, MAX_LIST, UINT_MAX);
+	bench_parse_list("1,8,32,64", o->bursts, &o->nb_bursts, MAX_LIST, UINT_MAX);
+	bench_parse_list("1,100000", o->legs, &o->nb_legs, MAX_LIST, UINT_MAX);
 	o->packets = 65536;
 	o->ref_divisor = 16;
 	o->ref_max_legs = 2000;
@@ -137,21 +118,23 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'e': engines = optarg; break;
 		case 's': suites = optarg; break;
 		case 'p':
-			if (parse_list(optarg, o->payloads, &o->nb_payloads, MAX_LIST) < 0)
+			if (bench_parse_list(optarg, o->payloads, &o->nb_payloads,
+							MAX_LIST, UINT_MAX) < 0)
 				return -EINVAL;
 			for (unsigned i = 0; i < o->nb_payloads; i++)
 				if (o->payloads[i] > MAX_PAYLOAD)
 					return -EINVAL;
 			break;
 		case 'b':
-			if (parse_list(optarg, o->bursts, &o->nb_bursts, MAX_LIST) < 0)
+			if (bench_parse_list(optarg, o->bursts, &o->nb_bursts,
+							MAX_LIST, UINT_MAX) < 0)
 				return -EINVAL;
 			for (unsigned i = 0; i < o->nb_bursts; i++)
 				if (o->bursts[i] > 256)
 					return -EINVAL;
 			break;
 		case 'l':
-			if (parse_list(optarg, o->legs, &o->nb_legs, MAX_LIST) < 0)
+			if (bench_parse_list(optarg, o->legs, &o->nb_legs, MAX_LIST, UINT_MAX) < 0)
 				return -EINVAL;
 			break;
 		case 'n': o->packets = (unsigned)strtoul(optarg, NULL, 10); break;

@@ -127,26 +127,6 @@ static unsigned nb_rows;
 static double tsc_hz;
 static char memdesc[160];
 
-static int
-parse_list(const char *s, unsigned *out, unsigned *n, unsigned max)
-{
-	char *copy = strdup(s), *save = NULL;
-
-	*n = 0;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		char *end;
-		unsigned long v = strtoul(t, &end, 10);
-
-		if (*end != '\0' || v == 0 || v > FWD_MAX_SESSIONS || *n == max) {
-			free(copy);
-			return -EINVAL;
-		}
-		out[(*n)++] = (unsigned)v;
-	}
-	free(copy);
-	return *n > 0 ? 0 : -EINVAL;
-}
-
 static void
 help(void)
 {
@@ -239,7 +219,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	int c, s;
 
 	memset(o, 0, sizeof(*o));
-	parse_list("1,1000,100000", o->legs, &o->nb_legs, MAX_LIST);
+	bench_parse_list("1,1000,100000", o->legs, &o->nb_legs, MAX_LIST, FWD_MAX_SESSIONS);
 	o->suite = MS_SUITE_AES_CM_128_HMAC_SHA1_80;
 	o->trial_s = 2.5;
 	o->loss_pct = 0.01;
@@ -265,7 +245,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case O_MODES: modes = optarg; break;
 		case O_LEGS:
-			if (parse_list(optarg, o->legs, &o->nb_legs, MAX_LIST) < 0)
+			if (bench_parse_list(optarg, o->legs, &o->nb_legs,
+							MAX_LIST, FWD_MAX_SESSIONS) < 0)
 				return -EINVAL;
 			legs_given = true;
 			break;
@@ -328,7 +309,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	if (o->quick) {
 		if (!legs_given)
-			parse_list("1,1000", o->legs, &o->nb_legs, MAX_LIST);
+			bench_parse_list("1,1000", o->legs, &o->nb_legs,
+							MAX_LIST, FWD_MAX_SESSIONS);
 		if (!trial_given)
 			o->trial_s = 0.5;
 		if (!prec_given)

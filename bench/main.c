@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,4 +125,26 @@ main(int argc, char **argv)
 	fprintf(stderr, "%s: unknown benchmark '%s'\n", argv[0], argv[1]);
 	usage(argv[0]);
 	return 2;
+}
+
+int
+bench_parse_list(const char *s, unsigned *out, unsigned *n, unsigned max, unsigned long limit)
+{
+	char *copy = strdup(s), *save = NULL;
+
+	*n = 0;
+	if (copy == NULL)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		unsigned long v = strtoul(t, &end, 10);
+
+		if (*end != '\0' || v == 0 || v > limit || *n == max) {
+			free(copy);
+			return -EINVAL;
+		}
+		out[(*n)++] = (unsigned)v;
+	}
+	free(copy);
+	return *n > 0 ? 0 : -EINVAL;
 }

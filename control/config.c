@@ -610,15 +610,6 @@ on_link(const struct ms_port_l3 *l3, const struct ms_addr *a)
 	return false;
 }
 
-static bool
-own_addr(const struct ms_port_l3 *l3, const struct ms_addr *a)
-{
-	for (unsigned j = 0; j < l3->nb_addrs; j++)
-		if (ms_addr_equal(&l3->addrs[j], a))
-			return true;
-	return false;
-}
-
 static int
 parse_addresses(struct pctx *p, const config_setting_t *g, const char *gpath, uint16_t idx,
 		struct ms_port_cfg *pc)
@@ -673,7 +664,7 @@ parse_gateway(struct pctx *p, const config_setting_t *g, const char *gpath, cons
 		return bad(p, s, path, "'%s' is not an %s address", str, family_str(family));
 	if (!is_unicast(gw))
 		return bad(p, s, path, "'%s' is not a unicast address", str);
-	if (own_addr(l3, gw))
+	if (ms_port_l3_own(l3, gw) != NULL)
 		return bad(p, s, path, "'%s' is the port's own address", str);
 	if (!on_link(l3, gw))
 		return bad(p, s, path, "'%s' is in none of the port's prefixes", str);
@@ -711,7 +702,7 @@ parse_neighbours(struct pctx *p, const config_setting_t *g, const char *gpath,
 		if (ms_addr_parse(str, &n->addr, false) < 0)
 			return bad(p, config_setting_get_member(e, "address"), path,
 				   "'%s' is not an address (without /len)", str);
-		if (!is_unicast(&n->addr) || own_addr(&pc->l3, &n->addr))
+		if (!is_unicast(&n->addr) || ms_port_l3_own(&pc->l3, &n->addr) != NULL)
 			return bad(p, config_setting_get_member(e, "address"), path,
 				   "'%s' is not a unicast address of another host", str);
 		if (!on_link(&pc->l3, &n->addr))
@@ -1065,7 +1056,7 @@ parse_leg(struct pctx *p, const config_setting_t *g, const char *gpath, struct m
 	join(path, sizeof(path), gpath, "local");
 	if (ms_addr_port_parse(str, &leg->local, &leg->local_port) < 0)
 		return bad(p, s, path, "'%s' is not \"address:port\" or \"[v6 address]:port\"", str);
-	if (!own_addr(&pc->l3, &leg->local))
+	if (ms_port_l3_own(&pc->l3, &leg->local) == NULL)
 		return bad(p, s, path, "'%s': the address is not one of port '%s''s addresses", str,
 			   pc->name);
 	if (leg->local_port < pc->media_port_min || leg->local_port > pc->media_port_max)
