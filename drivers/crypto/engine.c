@@ -68,6 +68,26 @@ ms_crypto_engine_init(const struct ms_crypto_engine *engine)
 	return ret;
 }
 
+static int
+key_cfg_check(const struct ms_srtp_suite_info *si, const struct ms_srtp_key_cfg *kc,
+	      const char **why)
+{
+	uint8_t acc = 0;
+
+	for (unsigned b = 0; b < si->master_key_len; b++)
+		acc |= kc->key[b];
+	if (acc == 0) {
+		*why = "master key is all zeros";
+		return -EINVAL;
+	}
+	if (kc->rtp_lifetime > MS_SRTP_RTP_LIFETIME_MAX ||
+	    kc->rtcp_lifetime > MS_SRTP_RTCP_LIFETIME_MAX - 1) {
+		*why = "key lifetime beyond the RFC 3711 limit";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 ms_srtp_ctx_cfg_check(const struct ms_srtp_ctx_cfg *cfg, const char **why)
 {
@@ -89,22 +109,9 @@ ms_srtp_ctx_cfg_check(const struct ms_srtp_ctx_cfg *cfg, const char **why)
 		*why = "unknown context flag";
 		return -EINVAL;
 	}
-	for (unsigned k = 0; k < cfg->nb_keys; k++) {
-		const struct ms_srtp_key_cfg *kc = &cfg->keys[k];
-		uint8_t acc = 0;
-
-		for (unsigned b = 0; b < si->master_key_len; b++)
-			acc |= kc->key[b];
-		if (acc == 0) {
-			*why = "master key is all zeros";
+	for (unsigned k = 0; k < cfg->nb_keys; k++)
+		if (key_cfg_check(si, &cfg->keys[k], why) < 0)
 			return -EINVAL;
-		}
-		if (kc->rtp_lifetime > MS_SRTP_RTP_LIFETIME_MAX ||
-		    kc->rtcp_lifetime > MS_SRTP_RTCP_LIFETIME_MAX - 1) {
-			*why = "key lifetime beyond the RFC 3711 limit";
-			return -EINVAL;
-		}
-	}
 	if (cfg->nb_keys == 2 && cfg->keys[0].id != 0 && cfg->keys[0].id == cfg->keys[1].id) {
 		*why = "two keys with the same id";
 		return -EINVAL;
@@ -156,6 +163,91 @@ ms_srtp_stream_create_check(const struct ms_srtp_stream_cfg *cfg, const struct m
 	if (ret < 0)
 		MS_LOG(ERR, crypto, "bad stream: %s", why);
 	return ret;
+}
+
+/*
+ * Kept keys were checked when old was built; only the slot list and the new
+ * key need checking, and the new key against the kept ones.
+ */
+int
+ms_srtp_ctx_rekey(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+		  const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx, const char **why)
+{
+	unsigned nb_keys = nb_keep + (add != NULL);
+	int ret;
+
+	if (nb_keys < 1 || nb_keys > MS_SRTP_MAX_KEYS) {
+		*why = "a context holds one or two keys";
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < nb_keep; i++) {
+		if (keep[i] >= old->view.nb_keys) {
+			*why = "kept slot not in the old context";
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++) {
+			if (keep[j] == keep[i]) {
+				*why = "slot kept twice";
+				return -EINVAL;
+			}
+		}
+		if (add == NULL)
+			continue;
+		if (add->id != 0 && add->id == old->key_id[keep[i]]) {
+			*why = "two keys with the same id";
+			return -EINVAL;
+		}
+		if (old->view.mki_len > 0 &&
+		    memcmp(add->mki, old->mki[keep[i]], old->view.mki_len) == 0) {
+			*why = "two keys with the same MKI";
+			return -EINVAL;
+		}
+	}
+	if (add != NULL && key_cfg_check(ms_srtp_suite_info(old->suite), add, why) < 0)
+		return -EINVAL;
+	if (old->engine->ctx_rekey == NULL) {
+		*why = "the engine cannot rekey a context";
+		return -ENOTSUP;
+	}
+	ret = old->engine->ctx_rekey(old, keep, nb_keep, add, ctx);
+	if (ret < 0)
+		*why = ret == -ENOTSUP ? "the engine does not support this key set"
+				       : "the engine could not build the context";
+	return ret;
+}
+
+void
+ms_srtp_rekey_cfg(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+		  const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->suite = (enum ms_srtp_suite)old->suite;
+	cfg->mki_len = old->view.mki_len;
+	cfg->nb_keys = (uint8_t)(nb_keep + (add != NULL));
+	if (old->view.cipher != MS_CIPHER_NULL && !old->rtcp_encrypt)
+		cfg->flags |= MS_SRTP_CTX_RTCP_UNENCRYPTED;
+	for (unsigned k = 0; k < nb_keep; k++) {
+		struct ms_srtp_key_cfg *kc = &cfg->keys[k];
+		unsigned o = keep[k];
+
+		/* a limit is the lifetime it was built from: init_head gives it back */
+		kc->id = old->key_id[o];
+		memcpy(kc->mki, old->mki[o], old->view.mki_len);
+		kc->rtp_from = old->rtp_from[o];
+		kc->rtcp_from = old->rtcp_from[o];
+		kc->rtp_lifetime = old->rtp_limit[o];
+		kc->rtcp_lifetime = old->rtcp_limit[o];
+	}
+	if (add != NULL) {
+		struct ms_srtp_key_cfg *kc = &cfg->keys[nb_keep];
+
+		kc->id = add->id;
+		memcpy(kc->mki, add->mki, old->view.mki_len);
+		kc->rtp_from = add->rtp_from;
+		kc->rtcp_from = add->rtcp_from;
+		kc->rtp_lifetime = add->rtp_lifetime;
+		kc->rtcp_lifetime = add->rtcp_lifetime;
+	}
 }
 
 /* Warn well before the hard limit, as libsrtp does with 2^16 packets to spare. */

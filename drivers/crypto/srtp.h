@@ -260,6 +260,15 @@ struct ms_crypto_engine {
 	int (*lcore_create)(int socket_id, struct ms_crypto_lcore **lc);
 	void (*lcore_free)(struct ms_crypto_lcore *lc);
 	int (*ctx_create)(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx);
+	/*
+	 * A new context built from old: the keys of old's slots listed in keep
+	 * (in the new context's slot order), then add (NULL: none). Kept keys
+	 * keep id, MKI, start indices, lifetimes and their derived session
+	 * material; add takes old's suite, MKI length and flags. Called through
+	 * ms_srtp_ctx_rekey, which checks the arguments first.
+	 */
+	int (*ctx_rekey)(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+			 const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx);
 	void (*ctx_free)(struct ms_srtp_ctx *ctx);
 	int (*stream_create)(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 			     struct ms_srtp_stream **stream);
@@ -294,9 +303,31 @@ int ms_srtp_ctx_create_check(const struct ms_srtp_ctx_cfg *cfg);
 int ms_srtp_stream_create_check(const struct ms_srtp_stream_cfg *cfg,
 				const struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *engine);
 
+/*
+ * Make-before-break rekey without master keys kept anywhere: a context for
+ * the same stream as old holding old's keys in the slots listed in keep (in
+ * that order), then add when not NULL (a new key, for old's suite and MKI
+ * length, with a unique MKI when MKIs are used). Returns -EINVAL with why set
+ * when the result would not be a valid context (no key, more than
+ * MS_SRTP_MAX_KEYS, a slot old does not have or listed twice, two keys with
+ * one MKI, a zero key, a lifetime beyond RFC 3711's), -ENOTSUP when the
+ * engine cannot build it, else what the engine's ctx_rekey returns; why is
+ * set on every failure.
+ */
+int ms_srtp_ctx_rekey(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+		      const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx, const char **why);
+
 /* Fills the engine-independent head of a new context from its configuration. */
 void ms_srtp_ctx_init_head(struct ms_srtp_ctx *ctx, const struct ms_crypto_engine *engine,
 			   const struct ms_srtp_ctx_cfg *cfg);
+
+/*
+ * For ctx_rekey: the configuration of the new context, without key bytes.
+ * Kept slots are described from old (id, MKI, start indices, lifetimes), add's
+ * slot from add; the engine copies or derives each slot's material itself.
+ */
+void ms_srtp_rekey_cfg(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+		       const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx_cfg *cfg);
 
 /*
  * Installs a new crypto context into a live stream (rekey, suite change).

@@ -581,6 +581,444 @@ test_switch_by_index(void **state)
 	ms_test_leg_free(&l);
 }
 
+/* Suites the rekey tests run: AES-CM of both sizes and tag lengths, NULL, AEAD. */
+static const enum ms_srtp_suite rekey_suites[] = {
+	MS_SUITE_AES_CM_128_HMAC_SHA1_80, MS_SUITE_AES_256_CM_HMAC_SHA1_32,
+	MS_SUITE_NULL_HMAC_SHA1_80, MS_SUITE_AEAD_AES_128_GCM,
+};
+
+/* libsrtp 2.5.0 cannot find an SRTCP MKI when the tag lengths differ (cisco/libsrtp#733). */
+static bool
+srtcp_mki_broken(const struct ms_crypto_engine *e, enum ms_srtp_suite suite, uint8_t mki_len)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(suite);
+
+	return is_libsrtp(e) && mki_len > 0 && si->rtp_tag_len != si->rtcp_tag_len;
+}
+
+static int
+protect_rtcp(struct ms_test_leg *l, const struct pkt *in, struct pkt *out)
+{
+	return xform(l, l->e->rtcp_protect, l->tx, in, out);
+}
+
+static int
+unprotect_rtcp(struct ms_test_leg *l, const struct pkt *in, struct pkt *out)
+{
+	return xform(l, l->e->rtcp_unprotect, l->rx, in, out);
+}
+
+/* What control does: a context built from the stream's own, published, the old one retired. */
+static void
+rekey_stream(struct ms_srtp_stream *s, const uint8_t *keep, unsigned nb_keep,
+	     const struct ms_srtp_key_cfg *add)
+{
+	struct ms_srtp_ctx *c = NULL;
+	const char *why = NULL;
+	int ret = ms_srtp_ctx_rekey(ms_srtp_stream_ctx(s), keep, nb_keep, add, &c, &why);
+
+	if (ret != 0)
+		fail_msg("rekey refused (%d): %s", ret, why);
+	ms_srtp_stream_retire(s, ms_srtp_stream_publish(s, c));
+}
+
+static void
+rekey_leg(struct ms_test_leg *l, const uint8_t *keep, unsigned nb_keep,
+	  const struct ms_srtp_key_cfg *add)
+{
+	rekey_stream(l->tx, keep, nb_keep, add);
+	rekey_stream(l->rx, keep, nb_keep, add);
+}
+
+/* The same packet through two legs' senders: the same bytes. */
+static void
+protect_both(struct ms_test_leg *a, struct ms_test_leg *b, bool rtcp, const struct pkt *in,
+	     struct pkt *out)
+{
+	struct pkt other;
+
+	assert_int_equal(rtcp ? protect_rtcp(a, in, out) : protect(a, in, out), MS_SRTP_OK);
+	assert_int_equal(rtcp ? protect_rtcp(b, in, &other) : protect(b, in, &other), MS_SRTP_OK);
+	assert_int_equal(out->len, other.len);
+	assert_memory_equal(out->b, other.b, out->len);
+}
+
+/* Keep {0} and add K1 with an MKI: the context ctx_create makes from {K0, K1}. */
+static void
+test_ctx_rekey_add(void **state)
+{
+	const struct ms_crypto_engine *e = engine_of(state);
+	static const uint8_t keep0[] = {0};
+
+	for (unsigned si = 0; si < RTE_DIM(rekey_suites); si++) {
+		enum ms_srtp_suite suite = rekey_suites[si];
+		bool rtcp_ok = !srtcp_mki_broken(e, suite, 2);
+		struct ms_srtp_ctx_cfg cfg, one;
+		struct ms_test_leg l, ref;
+		struct pkt in, k0[5], k1[5], k0c[3], k1c[3], out;
+		uint32_t ssrc = ms_test_rand();
+
+		ms_test_ctx_cfg(&cfg, suite, 2);
+		cfg.nb_keys = 2;
+		one = cfg;
+		one.nb_keys = 1;
+		assert_int_equal(ms_test_leg_create(&ref, e, &cfg, 0, 0), 0);
+		assert_int_equal(ms_test_leg_create(&l, e, &one, 0, 0), 0);
+		uint32_t id0 = l.ctx_rx->key_id[0];
+
+		for (unsigned i = 0; i < 5; i++) {
+			rtp(&in, (uint16_t)(100 + i), ssrc, 40);
+			assert_int_equal(protect(&l, &in, &k0[i]), MS_SRTP_OK);
+		}
+		for (unsigned i = 0; i < 3 && rtcp_ok; i++) {
+			in.len = ms_test_build_rtcp(in.b, ssrc, 6);
+			assert_int_equal(protect_rtcp(&l, &in, &k0c[i]), MS_SRTP_OK);
+			/* the reference sender uses up the same SRTCP indices */
+			assert_int_equal(protect_rtcp(&ref, &in, &out), MS_SRTP_OK);
+		}
+		rekey_leg(&l, keep0, 1, &cfg.keys[1]);
+
+		const struct ms_srtp_ctx *c = ms_srtp_stream_ctx(l.rx);
+		const struct ms_srtp_ctx *rc = ref.ctx_rx;
+		assert_memory_equal(&c->view, &rc->view, sizeof(c->view));
+		assert_int_equal(c->rtcp_encrypt, rc->rtcp_encrypt);
+		assert_int_equal(c->key_id[0], id0);
+		assert_true(c->key_id[1] != 0 && c->key_id[1] != id0);
+		assert_memory_equal(c->mki, rc->mki, sizeof(c->mki));
+		assert_memory_equal(c->rtp_limit, rc->rtp_limit, sizeof(c->rtp_limit));
+		assert_memory_equal(c->rtcp_soft, rc->rtcp_soft, sizeof(c->rtcp_soft));
+
+		for (unsigned i = 0; i < 5; i++) {
+			rtp(&in, (uint16_t)(200 + i), ssrc, (uint16_t)(40 + i));
+			protect_both(&l, &ref, false, &in, &k1[i]);
+			/* sent with the new key: its MKI before the tag (AEAD: after it) */
+			size_t mki_at = suite == MS_SUITE_AEAD_AES_128_GCM ? in.len + 16u : in.len;
+			assert_memory_equal(k1[i].b + mki_at, cfg.keys[1].mki, 2);
+		}
+		for (unsigned i = 0; i < 3 && rtcp_ok; i++) {
+			in.len = ms_test_build_rtcp(in.b, ssrc, (uint16_t)(3 + i));
+			protect_both(&l, &ref, true, &in, &k1c[i]);
+		}
+		/* the receiver takes both keys, in any order */
+		for (unsigned i = 0; i < 5; i++) {
+			assert_int_equal(unprotect(&l, &k1[i], &out), MS_SRTP_OK);
+			assert_int_equal(unprotect(&l, &k0[i], &out), MS_SRTP_OK);
+		}
+		for (unsigned i = 0; i < 3 && rtcp_ok; i++) {
+			assert_int_equal(unprotect_rtcp(&l, &k0c[i], &out), MS_SRTP_OK);
+			assert_int_equal(unprotect_rtcp(&l, &k1c[i], &out), MS_SRTP_OK);
+		}
+		ms_test_leg_free(&l);
+		ms_test_leg_free(&ref);
+	}
+}
+
+/* Keep {1}, add nothing: the older key is gone, the context is ctx_create's from {K1}. */
+static void
+test_ctx_rekey_retire(void **state)
+{
+	const struct ms_crypto_engine *e = engine_of(state);
+	static const uint8_t keep1[] = {1};
+	static const uint8_t mki_lens[] = {2, 0};
+
+	for (unsigned si = 0; si < RTE_DIM(rekey_suites); si++) {
+		for (unsigned mi = 0; mi < RTE_DIM(mki_lens); mi++) {
+			enum ms_srtp_suite suite = rekey_suites[si];
+			uint8_t mki_len = mki_lens[mi];
+			bool rtcp_ok = !srtcp_mki_broken(e, suite, mki_len);
+			struct ms_srtp_ctx_cfg cfg, only0, only1;
+			struct ms_test_leg l, ref, old;
+			struct pkt in, k0[2], k0c, prot, out;
+			uint32_t ssrc = ms_test_rand();
+
+			/* without MKI libsrtp2 cannot hold two keys to begin with */
+			if (mki_len == 0 && is_libsrtp(e))
+				continue;
+			ms_test_ctx_cfg(&cfg, suite, mki_len);
+			cfg.nb_keys = 2;
+			only0 = cfg;
+			only0.nb_keys = 1;
+			only1 = only0;
+			only1.keys[0] = cfg.keys[1];
+			assert_int_equal(ms_test_leg_create(&l, e, &cfg, 0, 0), 0);
+			assert_int_equal(ms_test_leg_create(&ref, e, &only1, 0, 0), 0);
+			assert_int_equal(ms_test_leg_create(&old, e, &only0, 0, 0), 0);
+			uint32_t id1 = l.ctx_rx->key_id[1];
+
+			for (unsigned i = 0; i < 2; i++) {
+				rtp(&in, (uint16_t)(10 + i), ssrc, 30);
+				assert_int_equal(protect(&old, &in, &k0[i]), MS_SRTP_OK);
+			}
+			/* SRTCP index 5: above what the new key sends below, not a replay */
+			for (unsigned i = 0; i < 5; i++) {
+				in.len = ms_test_build_rtcp(in.b, ssrc, 4);
+				assert_int_equal(protect_rtcp(&old, &in, &k0c), MS_SRTP_OK);
+			}
+			if (mki_len > 0)
+				assert_int_equal(unprotect(&l, &k0[0], &out), MS_SRTP_OK);
+			rekey_leg(&l, keep1, 1, NULL);
+
+			const struct ms_srtp_ctx *c = ms_srtp_stream_ctx(l.rx);
+			assert_memory_equal(&c->view, &ref.ctx_rx->view, sizeof(c->view));
+			assert_int_equal(c->key_id[0], id1);
+			assert_memory_equal(c->mki[0], cfg.keys[1].mki, mki_len);
+
+			for (unsigned i = 0; i < 4; i++) {
+				rtp(&in, (uint16_t)(20 + i), ssrc, (uint16_t)(8 * i));
+				protect_both(&l, &ref, false, &in, &prot);
+				assert_int_equal(unprotect(&l, &prot, &out), MS_SRTP_OK);
+				assert_memory_equal(out.b, in.b, in.len);
+			}
+			for (unsigned i = 0; i < 3 && rtcp_ok; i++) {
+				in.len = ms_test_build_rtcp(in.b, ssrc, (uint16_t)(2 + i));
+				protect_both(&l, &ref, true, &in, &prot);
+				assert_int_equal(unprotect_rtcp(&l, &prot, &out), MS_SRTP_OK);
+			}
+			enum ms_srtp_result gone = mki_len ? MS_SRTP_UNKNOWN_MKI : MS_SRTP_AUTH_FAIL;
+			assert_int_equal(unprotect(&l, &k0[1], &out), gone);
+			if (rtcp_ok)
+				assert_int_equal(unprotect_rtcp(&l, &k0c, &out), gone);
+			ms_test_leg_free(&l);
+			ms_test_leg_free(&ref);
+			ms_test_leg_free(&old);
+		}
+	}
+}
+
+static void
+key_used(const struct ms_srtp_stream *s, unsigned slot, uint32_t id, uint64_t rtp, uint32_t rtcp)
+{
+	struct ms_srtp_key_status st;
+
+	assert_int_equal(ms_srtp_stream_key_status(s, slot, &st), 0);
+	assert_int_equal(st.key_id, id);
+	assert_int_equal(st.rtp_used, rtp);
+	assert_int_equal(st.rtcp_used, rtcp);
+}
+
+/* A kept key keeps its id, so a live stream keeps counting where it was. */
+static void
+test_ctx_rekey_key_usage(void **state)
+{
+	const struct ms_crypto_engine *e = engine_of(state);
+	static const uint8_t keep0[] = {0}, keep1[] = {1};
+	struct ms_srtp_ctx_cfg cfg;
+	struct ms_srtp_key_status st;
+	struct ms_test_leg l;
+	struct pkt in, k0[10], k1[4], rtcp_k0[3], out;
+
+	ms_test_ctx_cfg(&cfg, MS_SUITE_AES_CM_128_HMAC_SHA1_80, 2);
+	cfg.keys[0].rtp_lifetime = 1000;
+	cfg.keys[0].rtcp_lifetime = 500;
+	assert_int_equal(ms_test_leg_create(&l, e, &cfg, 0, 0), 0);
+	uint32_t tx0 = l.ctx_tx->key_id[0], rx0 = l.ctx_rx->key_id[0];
+
+	for (unsigned i = 0; i < 10; i++) {
+		rtp(&in, (uint16_t)(700 + i), 42, 20);
+		assert_int_equal(protect(&l, &in, &k0[i]), MS_SRTP_OK);
+	}
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(unprotect(&l, &k0[i], &out), MS_SRTP_OK);
+	for (unsigned i = 0; i < 3; i++) {
+		in.len = ms_test_build_rtcp(in.b, 42, 3);
+		assert_int_equal(protect_rtcp(&l, &in, &rtcp_k0[i]), MS_SRTP_OK);
+	}
+	assert_int_equal(unprotect_rtcp(&l, &rtcp_k0[0], &out), MS_SRTP_OK);
+	assert_int_equal(unprotect_rtcp(&l, &rtcp_k0[1], &out), MS_SRTP_OK);
+
+	rekey_leg(&l, keep0, 1, &cfg.keys[1]);
+	/* counted before the rekey, read before the streams carried a packet */
+	key_used(l.tx, 0, tx0, 10, 3);
+	key_used(l.rx, 0, rx0, 6, 2);
+	assert_int_equal(ms_srtp_stream_key_status(l.tx, 0, &st), 0);
+	assert_int_equal(st.rtp_limit, 1000);
+	assert_int_equal(st.rtcp_limit, 500);
+	assert_true(ms_srtp_stream_ctx(l.tx)->view.flags & MS_SRTP_VIEW_CUSTOM_LIFETIME);
+	uint32_t tx1 = ms_srtp_stream_ctx(l.tx)->key_id[1];
+	uint32_t rx1 = ms_srtp_stream_ctx(l.rx)->key_id[1];
+	key_used(l.tx, 1, tx1, 0, 0);
+
+	for (unsigned i = 0; i < 4; i++) {
+		rtp(&in, (uint16_t)(710 + i), 42, 20);
+		assert_int_equal(protect(&l, &in, &k1[i]), MS_SRTP_OK);
+		assert_int_equal(unprotect(&l, &k1[i], &out), MS_SRTP_OK);
+	}
+	assert_int_equal(unprotect(&l, &k0[6], &out), MS_SRTP_OK);
+	assert_int_equal(unprotect(&l, &k0[7], &out), MS_SRTP_OK);
+	assert_int_equal(unprotect_rtcp(&l, &rtcp_k0[2], &out), MS_SRTP_OK);
+	key_used(l.tx, 0, tx0, 10, 3);
+	key_used(l.tx, 1, tx1, 4, 0);
+	key_used(l.rx, 0, rx0, 8, 3);
+	key_used(l.rx, 1, rx1, 4, 0);
+
+	/* retire the old key: the new one moves to slot 0 with its count */
+	rekey_leg(&l, keep1, 1, NULL);
+	key_used(l.tx, 0, tx1, 4, 0);
+	key_used(l.rx, 0, rx1, 4, 0);
+	assert_false(ms_srtp_stream_ctx(l.tx)->view.flags & MS_SRTP_VIEW_CUSTOM_LIFETIME);
+	rtp(&in, 714, 42, 20);
+	assert_int_equal(protect(&l, &in, &k1[0]), MS_SRTP_OK);
+	assert_int_equal(unprotect(&l, &k1[0], &out), MS_SRTP_OK);
+	assert_int_equal(unprotect(&l, &k0[8], &out), MS_SRTP_UNKNOWN_MKI);
+	key_used(l.tx, 0, tx1, 5, 0);
+	key_used(l.rx, 0, rx1, 5, 0);
+	assert_int_equal(ms_srtp_stream_key_status(l.rx, 1, &st), -ENOENT);
+	ms_test_leg_free(&l);
+}
+
+/* Without MKI, add K1 from index N: the same context as ctx_create with that <From>. */
+static void
+test_ctx_rekey_by_index(void **state)
+{
+	const struct ms_crypto_engine *e = engine_of(state);
+	static const uint8_t keep0[] = {0};
+	static const enum ms_srtp_suite suites[] = {
+		MS_SUITE_AES_256_CM_HMAC_SHA1_80, MS_SUITE_NULL_HMAC_SHA1_80,
+		MS_SUITE_AEAD_AES_128_GCM,
+	};
+
+	for (unsigned si = 0; si < RTE_DIM(suites); si++) {
+		struct ms_srtp_ctx_cfg cfg, one;
+		struct ms_test_leg l, ref, o;
+		struct pkt in, prot[40], rprot[6], out;
+
+		ms_test_ctx_cfg(&cfg, suites[si], 0);
+		cfg.nb_keys = 2;
+		cfg.keys[1].rtp_from = 1020;
+		cfg.keys[1].rtcp_from = 3;
+		one = cfg;
+		one.nb_keys = 1;
+		assert_int_equal(ms_test_leg_create(&l, e, &one, 0, 0), 0);
+		if (is_libsrtp(e)) {
+			struct ms_srtp_ctx *c = NULL;
+			const char *why = NULL;
+
+			assert_int_equal(ms_srtp_ctx_rekey(l.ctx_tx, keep0, 1, &cfg.keys[1], &c, &why),
+					 -ENOTSUP);
+			assert_non_null(why);
+			assert_null(c);
+			ms_test_leg_free(&l);
+			continue;
+		}
+		assert_int_equal(ms_test_leg_create(&ref, e, &cfg, 0, 0), 0);
+		assert_int_equal(ms_test_leg_create(&o, e, &one, 0, 0), 0);
+		for (unsigned i = 0; i < 10; i++) {
+			rtp(&in, (uint16_t)(1000 + i), 31, 40);
+			protect_both(&l, &ref, false, &in, &prot[i]);
+		}
+		for (unsigned i = 0; i < 2; i++) {
+			in.len = ms_test_build_rtcp(in.b, 31, 5);
+			protect_both(&l, &ref, true, &in, &rprot[i]);
+		}
+		rekey_leg(&l, keep0, 1, &cfg.keys[1]);
+		assert_memory_equal(&ms_srtp_stream_ctx(l.rx)->view, &ref.ctx_rx->view,
+				    sizeof(ref.ctx_rx->view));
+		for (unsigned i = 10; i < 40; i++) {
+			rtp(&in, (uint16_t)(1000 + i), 31, 40);
+			protect_both(&l, &ref, false, &in, &prot[i]);
+		}
+		for (unsigned i = 2; i < 6; i++) {
+			in.len = ms_test_build_rtcp(in.b, 31, 5);
+			protect_both(&l, &ref, true, &in, &rprot[i]);
+		}
+		/* the rekeyed receiver and ctx_create's both take them, each with its own key */
+		for (unsigned i = 40; i-- > 0;) {
+			assert_int_equal(unprotect(&l, &prot[i], &out), MS_SRTP_OK);
+			assert_int_equal(unprotect(&ref, &prot[i], &out), MS_SRTP_OK);
+			assert_int_equal(unprotect(&o, &prot[i], &out),
+					 i < 20 ? MS_SRTP_OK : MS_SRTP_AUTH_FAIL);
+		}
+		for (unsigned i = 6; i-- > 0;) {
+			assert_int_equal(unprotect_rtcp(&l, &rprot[i], &out), MS_SRTP_OK);
+			assert_int_equal(unprotect_rtcp(&ref, &rprot[i], &out), MS_SRTP_OK);
+			/* SRTCP indices start at 1: index 3 is the third packet */
+			assert_int_equal(unprotect_rtcp(&o, &rprot[i], &out),
+					 i < 2 ? MS_SRTP_OK : MS_SRTP_AUTH_FAIL);
+		}
+		ms_test_leg_free(&l);
+		ms_test_leg_free(&ref);
+		ms_test_leg_free(&o);
+	}
+}
+
+static void
+rekey_refused(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+	      const struct ms_srtp_key_cfg *add, int want)
+{
+	struct ms_srtp_ctx *c = NULL;
+	const char *why = NULL;
+
+	assert_int_equal(ms_srtp_ctx_rekey(old, keep, nb_keep, add, &c, &why), want);
+	assert_non_null(why);
+	assert_null(c);
+}
+
+static void
+test_ctx_rekey_refused(void **state)
+{
+	const struct ms_crypto_engine *e = engine_of(state);
+	static const uint8_t k0[] = {0}, k1[] = {1}, k2[] = {2}, k01[] = {0, 1}, k00[] = {0, 0},
+			     k10[] = {1, 0};
+
+	for (unsigned si = 0; si < RTE_DIM(rekey_suites); si++) {
+		struct ms_srtp_ctx_cfg cfg, more;
+		struct ms_srtp_ctx *old, *c;
+		struct ms_srtp_key_cfg add, bad;
+		const char *why = NULL;
+
+		ms_test_ctx_cfg(&cfg, rekey_suites[si], 2);
+		cfg.nb_keys = 2;
+		assert_int_equal(e->ctx_create(&cfg, &old), 0);
+		ms_test_ctx_cfg(&more, rekey_suites[si], 2);
+		add = more.keys[0];
+		/* an MKI of neither key: slot 1's first byte differs from slot 0's */
+		memcpy(add.mki, cfg.keys[0].mki, sizeof(add.mki));
+		add.mki[1] ^= 1;
+
+		rekey_refused(old, NULL, 0, NULL, -EINVAL);
+		rekey_refused(old, k01, 2, &add, -EINVAL);
+		rekey_refused(old, k2, 1, &add, -EINVAL);
+		rekey_refused(old, k00, 2, NULL, -EINVAL);
+		bad = add;
+		memset(bad.key, 0, sizeof(bad.key));
+		rekey_refused(old, k1, 1, &bad, -EINVAL);
+		bad = add;
+		memcpy(bad.mki, cfg.keys[1].mki, sizeof(bad.mki));
+		rekey_refused(old, k1, 1, &bad, -EINVAL);
+		bad = add;
+		bad.id = old->key_id[1];
+		rekey_refused(old, k1, 1, &bad, -EINVAL);
+		bad = add;
+		bad.rtp_lifetime = MS_SRTP_RTP_LIFETIME_MAX + 1;
+		rekey_refused(old, k0, 1, &bad, -EINVAL);
+		bad = add;
+		bad.rtcp_lifetime = MS_SRTP_RTCP_LIFETIME_MAX;
+		rekey_refused(old, k0, 1, &bad, -EINVAL);
+
+		/* an engine without ctx_rekey */
+		struct ms_crypto_engine no_rekey = *e;
+		no_rekey.ctx_rekey = NULL;
+		old->engine = &no_rekey;
+		rekey_refused(old, k1, 1, &add, -ENOTSUP);
+		old->engine = e;
+
+		/* what is allowed: a new key next to either one, both kept swapped, one kept */
+		assert_int_equal(ms_srtp_ctx_rekey(old, k1, 1, &add, &c, &why), 0);
+		assert_int_equal(c->view.nb_keys, 2);
+		assert_int_equal(c->key_id[0], old->key_id[1]);
+		e->ctx_free(c);
+		assert_int_equal(ms_srtp_ctx_rekey(old, k10, 2, NULL, &c, &why), 0);
+		assert_int_equal(c->key_id[0], old->key_id[1]);
+		assert_int_equal(c->key_id[1], old->key_id[0]);
+		assert_memory_equal(c->mki[1], cfg.keys[0].mki, 2);
+		e->ctx_free(c);
+		assert_int_equal(ms_srtp_ctx_rekey(old, k0, 1, NULL, &c, &why), 0);
+		assert_int_equal(c->view.nb_keys, 1);
+		e->ctx_free(c);
+		e->ctx_free(old);
+	}
+}
+
 static void
 test_ssrcs(void **state)
 {
@@ -761,6 +1199,11 @@ run_for(const struct ms_crypto_engine *e)
 		cmocka_unit_test_prestate(test_rekey_with_mki, (void *)e),
 		cmocka_unit_test_prestate(test_context_at_a_reused_address, (void *)e),
 		cmocka_unit_test_prestate(test_switch_by_index, (void *)e),
+		cmocka_unit_test_prestate(test_ctx_rekey_add, (void *)e),
+		cmocka_unit_test_prestate(test_ctx_rekey_retire, (void *)e),
+		cmocka_unit_test_prestate(test_ctx_rekey_key_usage, (void *)e),
+		cmocka_unit_test_prestate(test_ctx_rekey_by_index, (void *)e),
+		cmocka_unit_test_prestate(test_ctx_rekey_refused, (void *)e),
 		cmocka_unit_test_prestate(test_ssrcs, (void *)e),
 		cmocka_unit_test_prestate(test_no_room, (void *)e),
 		cmocka_unit_test_prestate(test_malformed, (void *)e),

@@ -415,6 +415,8 @@ uint16_t imb_pipeline(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts,
 
 /* Contexts and streams (control plane: imb_keys.c, imb_stream.c) */
 int imb_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx);
+int imb_ctx_rekey(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+		  const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx);
 void imb_ctx_free(struct ms_srtp_ctx *ctx);
 int imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 		      struct ms_srtp_stream **stream);

@@ -125,6 +125,7 @@ const struct ms_crypto_engine ms_engine_ipsecmb = {
 	.lcore_create = lcore_create,
 	.lcore_free = lcore_free,
 	.ctx_create = imb_ctx_create,
+	.ctx_rekey = imb_ctx_rekey,
 	.ctx_free = imb_ctx_free,
 	.stream_create = imb_stream_create,
 	.stream_free = imb_stream_free,

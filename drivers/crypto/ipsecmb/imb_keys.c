@@ -283,6 +283,35 @@ imb_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx)
 	return 0;
 }
 
+/*
+ * Kept slots are copied: their session keys are all there is, the master keys
+ * are gone. Only the added key goes through the KDF.
+ */
+int
+imb_ctx_rekey(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+	      const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx)
+{
+	const struct imb_ctx *o = (const struct imb_ctx *)old;
+	size_t slot_size = imb_slot_size(old->view.cipher);
+	struct ms_srtp_ctx_cfg cfg;
+	int ret = 0;
+
+	ms_srtp_rekey_cfg(old, keep, nb_keep, add, &cfg);
+	struct imb_ctx *c = ctx_alloc(&cfg);
+	if (c == NULL)
+		return -ENOMEM;
+	for (unsigned k = 0; k < nb_keep; k++)
+		memcpy(c->slots + k * slot_size, o->slots + keep[k] * slot_size, slot_size);
+	if (add != NULL)
+		ret = slot_init(c, nb_keep, ms_srtp_suite_info(cfg.suite), add);
+	if (ret < 0) {
+		ms_secmem_free(c);
+		return ret;
+	}
+	*ctx = &c->head;
+	return 0;
+}
+
 int
 imb_ctx_from_session_keys(enum ms_srtp_suite suite, uint32_t flags, const uint8_t *enc_key,
 			  const uint8_t *salt, const uint8_t *auth_key, struct ms_srtp_ctx **ctx)

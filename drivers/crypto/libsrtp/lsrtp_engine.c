@@ -138,34 +138,95 @@ set_policies(struct lsrtp_ctx *c, enum ms_srtp_suite suite, bool rtcp_unencrypte
 		c->rtcp.sec_serv = sec_serv_auth;
 }
 
+/* libsrtp picks a key by MKI and sends with the last one: no switch by index. */
 static int
-lsrtp_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx)
+keys_supported(const struct ms_srtp_ctx_cfg *cfg)
 {
-	int ret = ms_srtp_ctx_create_check(cfg);
-
-	if (ret < 0)
-		return ret;
 	if (cfg->nb_keys > 1 && (cfg->mki_len == 0 || cfg->keys[1].rtp_from != 0 ||
 				 cfg->keys[1].rtcp_from != 0)) {
 		MS_LOG(ERR, crypto, "libsrtp2 engine: a second key must carry an MKI and apply at once");
 		return -ENOTSUP;
 	}
-	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(cfg->suite);
+	return 0;
+}
+
+/* A context with its head and policies set, its key material still to copy. */
+static struct lsrtp_ctx *
+ctx_alloc(const struct ms_srtp_ctx_cfg *cfg)
+{
 	struct lsrtp_ctx *c = ms_secmem_alloc(sizeof(*c));
+
+	if (c != NULL) {
+		ms_srtp_ctx_init_head(&c->head, &ms_engine_libsrtp, cfg);
+		set_policies(c, cfg->suite, cfg->flags & MS_SRTP_CTX_RTCP_UNENCRYPTED);
+	}
+	return c;
+}
+
+/* Points libsrtp's key descriptions at this context's own arrays. */
+static void
+link_keys(struct lsrtp_ctx *c)
+{
+	for (unsigned k = 0; k < c->head.view.nb_keys; k++) {
+		memcpy(c->mki[k], c->head.mki[k], c->head.view.mki_len);
+		c->mkeys[k].key = c->material[k];
+		c->mkeys[k].mki_id = c->mki[k];
+		c->mkeys[k].mki_size = c->head.view.mki_len;
+		c->mkey_ptrs[k] = &c->mkeys[k];
+	}
+}
+
+static void
+set_material(struct lsrtp_ctx *c, unsigned slot, const struct ms_srtp_key_cfg *kc)
+{
+	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(c->head.suite);
+
+	memcpy(c->material[slot], kc->key, si->master_key_len);
+	memcpy(c->material[slot] + si->master_key_len, kc->salt, si->master_salt_len);
+}
+
+static int
+lsrtp_ctx_create(const struct ms_srtp_ctx_cfg *cfg, struct ms_srtp_ctx **ctx)
+{
+	int ret = ms_srtp_ctx_create_check(cfg);
+
+	if (ret == 0)
+		ret = keys_supported(cfg);
+	if (ret < 0)
+		return ret;
+	struct lsrtp_ctx *c = ctx_alloc(cfg);
 
 	if (c == NULL)
 		return -ENOMEM;
-	ms_srtp_ctx_init_head(&c->head, &ms_engine_libsrtp, cfg);
-	set_policies(c, cfg->suite, cfg->flags & MS_SRTP_CTX_RTCP_UNENCRYPTED);
-	for (unsigned k = 0; k < cfg->nb_keys; k++) {
-		memcpy(c->material[k], cfg->keys[k].key, si->master_key_len);
-		memcpy(c->material[k] + si->master_key_len, cfg->keys[k].salt, si->master_salt_len);
-		memcpy(c->mki[k], cfg->keys[k].mki, cfg->mki_len);
-		c->mkeys[k].key = c->material[k];
-		c->mkeys[k].mki_id = c->mki[k];
-		c->mkeys[k].mki_size = cfg->mki_len;
-		c->mkey_ptrs[k] = &c->mkeys[k];
-	}
+	for (unsigned k = 0; k < cfg->nb_keys; k++)
+		set_material(c, k, &cfg->keys[k]);
+	link_keys(c);
+	*ctx = &c->head;
+	return 0;
+}
+
+/* libsrtp derives session keys itself: a kept slot's material is its master key. */
+static int
+lsrtp_ctx_rekey(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_keep,
+		const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx)
+{
+	const struct lsrtp_ctx *o = (const struct lsrtp_ctx *)old;
+	struct ms_srtp_ctx_cfg cfg;
+
+	ms_srtp_rekey_cfg(old, keep, nb_keep, add, &cfg);
+	int ret = keys_supported(&cfg);
+
+	if (ret < 0)
+		return ret;
+	struct lsrtp_ctx *c = ctx_alloc(&cfg);
+
+	if (c == NULL)
+		return -ENOMEM;
+	for (unsigned k = 0; k < nb_keep; k++)
+		memcpy(c->material[k], o->material[keep[k]], sizeof(c->material[k]));
+	if (add != NULL)
+		set_material(c, nb_keep, add);
+	link_keys(c);
 	*ctx = &c->head;
 	return 0;
 }
@@ -423,6 +484,7 @@ const struct ms_crypto_engine ms_engine_libsrtp = {
 	.lcore_create = lsrtp_lcore_create,
 	.lcore_free = lsrtp_lcore_free,
 	.ctx_create = lsrtp_ctx_create,
+	.ctx_rekey = lsrtp_ctx_rekey,
 	.ctx_free = lsrtp_ctx_free,
 	.stream_create = lsrtp_stream_create,
 	.stream_free = lsrtp_stream_free,
