@@ -253,6 +253,96 @@ peer_from_cfg(const struct ms_leg_cfg *c, struct ms_leg_peer *p)
 	p->rtcp_known = p->rtcp_port != 0 ? MS_PEER_RTCP_SET : 0;
 }
 
+/* The lookup keys of a leg's local end: its RTP port, and its RTCP port unless muxed. */
+static unsigned
+cfg_keys(const struct ms_leg_cfg *c, struct ms_leg_key keys[2], uint8_t rtcp[2])
+{
+	struct ms_leg tmp = {
+		.port = c->port,
+		.local = c->local,
+		.local_port = c->local_port,
+		.local_rtcp_port = c->rtcp_mux ? c->local_port : c->local_rtcp_port,
+		.flags = c->rtcp_mux ? MS_LEG_F_RTCP_MUX : 0,
+	};
+	unsigned n = 0;
+
+	rtcp[n] = 0;
+	leg_key(&tmp, false, &keys[n++]);
+	if (leg_has_rtcp_key(&tmp)) {
+		rtcp[n] = 1;
+		leg_key(&tmp, true, &keys[n++]);
+	}
+	return n;
+}
+
+/* Inbound and outbound streams of an SRTP leg; NULL for a plain one. */
+static int
+streams_build(const struct ms_legtab *t, const struct ms_leg_cfg *c, struct ms_srtp_stream **in,
+	      struct ms_srtp_stream **out)
+{
+	int ret;
+
+	*in = *out = NULL;
+	if (c->mode == MS_LEG_RTP)
+		return 0;
+	ret = stream_build(t, MS_SRTP_UNPROTECT, &c->recv, c->replay_window, in);
+	if (ret == 0)
+		ret = stream_build(t, MS_SRTP_PROTECT, &c->send, c->replay_window, out);
+	if (ret < 0) {
+		stream_destroy(t, *in);
+		*in = NULL;
+	}
+	return ret;
+}
+
+/* A free slot of the table, filled from cfg; published by the caller. */
+static struct ms_leg *
+leg_take(struct ms_legtab *t, const struct ms_leg_cfg *c, struct ms_srtp_stream *in,
+	 struct ms_srtp_stream *out)
+{
+	uint32_t id = t->free_ids[--t->nb_free];
+	struct ms_leg *leg = &t->legs[id];
+
+	memset(leg, 0, sizeof(*leg));
+	leg->id = id;
+	leg->in = in;
+	leg->out = out;
+	leg->port = c->port;
+	leg->local = c->local;
+	leg->local.prefix_len = 0;
+	leg->local_port = c->local_port;
+	leg->local_rtcp_port = c->rtcp_mux ? c->local_port : c->local_rtcp_port;
+	leg->mode = c->mode;
+	leg->flags = MS_LEG_F_ACTIVE | (c->rtcp_mux ? MS_LEG_F_RTCP_MUX : 0) |
+		     (c->strict_source ? MS_LEG_F_STRICT_SOURCE : 0) |
+		     (c->peer_learn ? MS_LEG_F_PEER_LEARN : 0);
+	peer_from_cfg(c, &leg->peer);
+	leg->replay_window = c->replay_window ? c->replay_window : t->p.replay_window;
+	leg->suite = c->mode == MS_LEG_RTP ? 0 : (uint8_t)c->send.ctx.suite;
+	leg->has_keys = c->mode != MS_LEG_RTP;
+	snprintf(leg->session, sizeof(leg->session), "%s", c->session);
+	return leg;
+}
+
+static void
+leg_give_back(struct ms_legtab *t, struct ms_leg *leg)
+{
+	uint32_t id = leg->id;
+
+	memset(leg, 0, sizeof(*leg));
+	t->free_ids[t->nb_free++] = id;
+}
+
+static int
+key_in_use(const struct ms_leg_cfg *c, const struct ms_leg_key *k, const char *what, uint8_t rtcp,
+	   char *err, size_t errlen)
+{
+	char a[MS_ADDR_STRLEN];
+
+	return ms_err(-EEXIST, err, errlen, "%s.%s: %s port %u is already in use", what,
+		      rtcp ? "rtcp" : "local", ms_addr_str(&c->local, a, sizeof(a)), k->udp_port);
+}
+
 int
 ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg_ids[2], char *err,
 	       size_t errlen)
@@ -275,74 +365,34 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 
 	/* the local ends must be free, and distinct within the session */
 	for (unsigned i = 0; i < 2; i++) {
-		struct ms_leg tmp = {
-			.port = cfg[i].port,
-			.local = cfg[i].local,
-			.local_port = cfg[i].local_port,
-			.local_rtcp_port = cfg[i].rtcp_mux ? cfg[i].local_port : cfg[i].local_rtcp_port,
-			.flags = cfg[i].rtcp_mux ? MS_LEG_F_RTCP_MUX : 0,
-		};
+		unsigned n = cfg_keys(&cfg[i], &keys[nb_keys], &key_rtcp[nb_keys]);
 
-		key_leg[nb_keys] = (uint8_t)i;
-		key_rtcp[nb_keys] = 0;
-		leg_key(&tmp, false, &keys[nb_keys++]);
-		if (leg_has_rtcp_key(&tmp)) {
-			key_leg[nb_keys] = (uint8_t)i;
-			key_rtcp[nb_keys] = 1;
-			leg_key(&tmp, true, &keys[nb_keys++]);
-		}
+		for (unsigned k = 0; k < n; k++)
+			key_leg[nb_keys + k] = (uint8_t)i;
+		nb_keys += n;
 	}
 	for (unsigned k = 0; k < nb_keys; k++) {
-		char a[MS_ADDR_STRLEN];
+		char what[16];
 		bool dup = rte_hash_lookup(t->hash, &keys[k]) >= 0;
 
 		for (unsigned j = 0; j < k && !dup; j++)
 			dup = memcmp(&keys[j], &keys[k], sizeof(keys[k])) == 0;
+		snprintf(what, sizeof(what), "legs[%u]", key_leg[k]);
 		if (dup)
-			return ms_err(-EEXIST, err, errlen, "legs[%u].%s: %s port %u is already in use",
-				    key_leg[k], key_rtcp[k] ? "rtcp" : "local",
-				    ms_addr_str(&cfg[key_leg[k]].local, a, sizeof(a)), keys[k].udp_port);
+			return key_in_use(&cfg[key_leg[k]], &keys[k], what, key_rtcp[k], err, errlen);
 	}
 
 	for (unsigned i = 0; i < 2; i++) {
-		if (cfg[i].mode == MS_LEG_RTP)
-			continue;
-		ret = stream_build(t, MS_SRTP_UNPROTECT, &cfg[i].recv, cfg[i].replay_window, &in[i]);
-		if (ret == 0)
-			ret = stream_build(t, MS_SRTP_PROTECT, &cfg[i].send, cfg[i].replay_window,
-					   &out[i]);
+		ret = streams_build(t, &cfg[i], &in[i], &out[i]);
 		if (ret < 0) {
 			ms_err(0, err, errlen, "legs[%u]: cannot create its crypto contexts: %s", i,
-			     strerror(-ret));
+			       strerror(-ret));
 			goto undo_streams;
 		}
 	}
 
-	for (unsigned i = 0; i < 2; i++) {
-		uint32_t id = t->free_ids[--t->nb_free];
-		struct ms_leg *leg = &t->legs[id];
-		const struct ms_leg_cfg *c = &cfg[i];
-
-		memset(leg, 0, sizeof(*leg));
-		legs[i] = leg;
-		leg->id = id;
-		leg->in = in[i];
-		leg->out = out[i];
-		leg->port = c->port;
-		leg->local = c->local;
-		leg->local.prefix_len = 0;
-		leg->local_port = c->local_port;
-		leg->local_rtcp_port = c->rtcp_mux ? c->local_port : c->local_rtcp_port;
-		leg->mode = c->mode;
-		leg->flags = MS_LEG_F_ACTIVE | (c->rtcp_mux ? MS_LEG_F_RTCP_MUX : 0) |
-			     (c->strict_source ? MS_LEG_F_STRICT_SOURCE : 0) |
-			     (c->peer_learn ? MS_LEG_F_PEER_LEARN : 0);
-		peer_from_cfg(c, &leg->peer);
-		leg->replay_window = c->replay_window ? c->replay_window : t->p.replay_window;
-		leg->suite = c->mode == MS_LEG_RTP ? 0 : (uint8_t)c->send.ctx.suite;
-		leg->has_keys = c->mode != MS_LEG_RTP;
-		snprintf(leg->session, sizeof(leg->session), "%s", c->session);
-	}
+	for (unsigned i = 0; i < 2; i++)
+		legs[i] = leg_take(t, &cfg[i], in[i], out[i]);
 	legs[0]->pair = legs[1];
 	legs[1]->pair = legs[0];
 
@@ -368,18 +418,99 @@ undo_keys:
 	for (unsigned k = 0; k < added; k++)
 		if (pos[k] >= 0)
 			rte_hash_free_key_with_position(t->hash, pos[k]);
-	for (unsigned i = 2; i-- > 0;) {
-		uint32_t id = legs[i]->id;
-
-		memset(legs[i], 0, sizeof(*legs[i]));
-		t->free_ids[t->nb_free++] = id;
-	}
+	for (unsigned i = 2; i-- > 0;)
+		leg_give_back(t, legs[i]);
 undo_streams:
 	for (unsigned i = 0; i < 2; i++) {
 		stream_destroy(t, in[i]);
 		stream_destroy(t, out[i]);
 	}
 	return ret;
+}
+
+int
+ms_leg_replace(struct ms_legtab *t, uint32_t leg_id, const struct ms_leg_cfg *cfg,
+	       uint32_t *new_id, char *err, size_t errlen)
+{
+	struct ms_leg_key nk[2], ok[2];
+	uint8_t nrtcp[2];
+	bool shared_new[2] = {false, false}, shared_old[2] = {false, false};
+	int32_t pos_new[2] = {-1, -1}, pos_old[2] = {-1, -1};
+	struct ms_srtp_stream *in, *out;
+	struct ms_leg *old, *kept, *leg;
+	unsigned nn, no, k;
+	int ret;
+
+	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
+		return ms_err(-ENOENT, err, errlen, "no leg %u", leg_id);
+	old = &t->legs[leg_id];
+	kept = old->pair;
+	ret = check_leg_cfg(t, cfg, 0, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (t->nb_free < 1)
+		return ms_err(-ENOSPC, err, errlen, "leg table full (%u legs)", t->p.max_legs);
+
+	/* a local end the old leg has passes to the new one; any other must be free */
+	nn = cfg_keys(cfg, nk, nrtcp);
+	no = 0;
+	leg_key(old, false, &ok[no++]);
+	if (leg_has_rtcp_key(old))
+		leg_key(old, true, &ok[no++]);
+	for (k = 0; k < nn; k++) {
+		for (unsigned j = 0; j < no; j++)
+			if (memcmp(&nk[k], &ok[j], sizeof(nk[k])) == 0)
+				shared_new[k] = shared_old[j] = true;
+		if (!shared_new[k] && rte_hash_lookup(t->hash, &nk[k]) >= 0)
+			return key_in_use(cfg, &nk[k], "leg", nrtcp[k], err, errlen);
+	}
+	ret = streams_build(t, cfg, &in, &out);
+	if (ret < 0)
+		return ms_err(ret, err, errlen, "cannot create the leg's crypto contexts: %s",
+			      strerror(-ret));
+	leg = leg_take(t, cfg, in, out);
+	leg->pair = kept;
+
+	/* publish: the new leg's own ends first, so that a failure leaves everything as it was */
+	for (k = 0; k < nn; k++) {
+		if (shared_new[k])
+			continue;
+		pos_new[k] = rte_hash_add_key_data(t->hash, &nk[k],
+						   (void *)((uintptr_t)leg | nrtcp[k]));
+		if (pos_new[k] < 0) {
+			for (unsigned j = 0; j < k; j++)
+				if (!shared_new[j])
+					pos_new[j] = rte_hash_del_key(t->hash, &nk[j]);
+			grace_period(t);
+			for (unsigned j = 0; j < k; j++)
+				if (!shared_new[j] && pos_new[j] >= 0)
+					rte_hash_free_key_with_position(t->hash, pos_new[j]);
+			leg_give_back(t, leg);
+			stream_destroy(t, in);
+			stream_destroy(t, out);
+			return ms_err(-ENOSPC, err, errlen, "lookup table full");
+		}
+	}
+	/* an end both legs have changes hands in place: an update of the key's data */
+	for (k = 0; k < nn; k++)
+		if (shared_new[k])
+			rte_hash_add_key_data(t->hash, &nk[k], (void *)((uintptr_t)leg | nrtcp[k]));
+	__atomic_store_n(&kept->pair, leg, __ATOMIC_RELEASE);
+	for (unsigned j = 0; j < no; j++)
+		if (!shared_old[j])
+			pos_old[j] = rte_hash_del_key(t->hash, &ok[j]);
+	__atomic_fetch_and(&old->flags, ~MS_LEG_F_ACTIVE, __ATOMIC_RELEASE);
+
+	/* workers may still hold the old leg until they pass a quiescent state */
+	grace_period(t);
+	for (unsigned j = 0; j < no; j++)
+		if (pos_old[j] >= 0)
+			rte_hash_free_key_with_position(t->hash, pos_old[j]);
+	stream_destroy(t, old->in);
+	stream_destroy(t, old->out);
+	leg_give_back(t, old);
+	*new_id = leg->id;
+	return 0;
 }
 
 int
@@ -412,9 +543,7 @@ ms_session_del(struct ms_legtab *t, uint32_t leg_id)
 	for (unsigned i = 0; i < 2; i++) {
 		stream_destroy(t, legs[i]->in);
 		stream_destroy(t, legs[i]->out);
-		uint32_t id = legs[i]->id;
-		memset(legs[i], 0, sizeof(*legs[i]));
-		t->free_ids[t->nb_free++] = id;
+		leg_give_back(t, legs[i]);
 	}
 	t->count -= 2;
 	return 0;
@@ -493,6 +622,56 @@ ms_leg_rekey(struct ms_legtab *t, uint32_t leg_id, bool send, const struct ms_sr
 }
 
 int
+ms_leg_rekey_keep(struct ms_legtab *t, uint32_t leg_id, bool send, const uint8_t *keep,
+		  unsigned nb_keep, const struct ms_srtp_key_cfg *add, char *err, size_t errlen)
+{
+	struct ms_srtp_ctx *ctx, *old;
+	struct ms_srtp_stream *s;
+	const char *why = NULL;
+	int ret;
+
+	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
+		return ms_err(-ENOENT, err, errlen, "no leg %u", leg_id);
+	s = send ? t->legs[leg_id].out : t->legs[leg_id].in;
+	if (s == NULL)
+		return ms_err(-EINVAL, err, errlen,
+			      "leg %u is plain RTP: switch it with new keys instead", leg_id);
+	old = ms_srtp_stream_ctx(s);
+	ret = ms_srtp_ctx_rekey(old, keep, nb_keep, add, &ctx, &why);
+	if (ret < 0)
+		return ms_err(ret, err, errlen, "%s: %s", send ? "send_key" : "recv_key",
+			      why != NULL ? why : strerror(-ret));
+	old = ms_srtp_stream_publish(s, ctx);
+	grace_period(t);
+	ms_srtp_stream_retire(s, old);
+	return 0;
+}
+
+int
+ms_leg_set_capture(struct ms_legtab *t, uint32_t leg_id, struct ms_capture *c)
+{
+	struct ms_leg *leg;
+
+	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
+		return -ENOENT;
+	leg = &t->legs[leg_id];
+	if (c != NULL) {
+		/* replacing one capture by another would need the grace period of a stop first */
+		if (leg->capture != NULL)
+			return -EBUSY;
+		/* the pointer first: a worker that sees the flag finds the capture */
+		__atomic_store_n(&leg->capture, c, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&leg->flags, MS_LEG_F_CAPTURE, __ATOMIC_RELEASE);
+		return 0;
+	}
+	__atomic_fetch_and(&leg->flags, ~MS_LEG_F_CAPTURE, __ATOMIC_RELEASE);
+	/* after this no worker writes into the old capture: it may be drained and freed */
+	grace_period(t);
+	__atomic_store_n(&leg->capture, NULL, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
 ms_leg_set_peer(struct ms_legtab *t, uint32_t leg_id, const struct ms_addr *addr, uint16_t port,
 		uint16_t rtcp_port, bool learn, bool strict_source, char *err, size_t errlen)
 {
@@ -553,6 +732,20 @@ ms_legtab_lookup_bulk(const struct ms_legtab *t, const struct ms_leg_key *keys, 
 			is_rtcp_port[i] = 0;
 		}
 	}
+}
+
+bool
+ms_legtab_in_use(const struct ms_legtab *t, uint16_t port, const struct ms_addr *local,
+		 uint16_t udp_port)
+{
+	struct ms_leg_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.port = port;
+	k.family = local->family;
+	k.udp_port = udp_port;
+	memcpy(k.addr, local->a, sizeof(k.addr));
+	return rte_hash_lookup(t->hash, &k) >= 0;
 }
 
 const struct ms_leg *

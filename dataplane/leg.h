@@ -96,6 +96,7 @@ struct ms_leg_side_stats {
 #define MS_LEG_F_RTCP_MUX RTE_BIT32(1)
 #define MS_LEG_F_STRICT_SOURCE RTE_BIT32(2)
 #define MS_LEG_F_PEER_LEARN RTE_BIT32(3)
+#define MS_LEG_F_CAPTURE RTE_BIT32(4) /* capture is set: copy the leg's plaintext media */
 
 #define MS_PEER_RTCP_SET 1     /* configured, or learned from the peer's RTCP */
 #define MS_PEER_RTCP_ASSUMED 2 /* RTP port + 1 (RFC 3550) until the peer's RTCP shows up */
@@ -136,6 +137,8 @@ struct ms_leg {
 	struct rte_ether_addr tx_mac;
 	uint32_t tx_mac_version; /* neighbour table version tx_mac was resolved at; 0: none */
 	uint32_t tx_mac_seq;     /* peer_seq of the peer tx_mac was resolved for */
+	/* ctlplane: rw; dataplane: ro, read only while MS_LEG_F_CAPTURE is set */
+	struct ms_capture *capture;
 
 	/* dataplane (owner): rw */
 	struct ms_leg_side_stats rx;
@@ -170,6 +173,8 @@ ms_leg_peer_read(const struct ms_leg *leg, struct ms_leg_peer *p)
 
 /* Writes the peer unless another writer holds it; false then. */
 bool ms_leg_peer_write(struct ms_leg *leg, const struct ms_leg_peer *p);
+
+struct ms_capture;
 
 struct ms_legtab_params {
 	uint32_t max_legs;
@@ -225,10 +230,38 @@ int ms_leg_set_keys(struct ms_legtab *t, uint32_t leg_id, enum ms_leg_mode mode,
 /* Rekeys one direction of an SRTP leg in place: its stream keeps ROC and replay state. */
 int ms_leg_rekey(struct ms_legtab *t, uint32_t leg_id, bool send, const struct ms_srtp_ctx_cfg *ctx,
 		 char *err, size_t errlen);
+/*
+ * Rekeys one direction of an SRTP leg make-before-break without master keys
+ * kept anywhere: the new context holds the current context's keys of the
+ * slots listed in keep, then add (NULL: none); see ms_srtp_ctx_rekey. The
+ * stream keeps its ROC, replay state and the usage counts of kept keys.
+ */
+int ms_leg_rekey_keep(struct ms_legtab *t, uint32_t leg_id, bool send, const uint8_t *keep,
+		      unsigned nb_keep, const struct ms_srtp_key_cfg *add, char *err,
+		      size_t errlen);
+/*
+ * Replaces leg_id by a new leg built from cfg (cfg->port .. cfg->send), paired
+ * with leg_id's pair: the attended transfer of one end of a call. Local ends
+ * the two legs share change hands in place in the lookup table, so packets
+ * to them are never unknown; the old leg's streams and keys go after the
+ * grace period. new_id gets the new leg's id; on error nothing changed.
+ */
+int ms_leg_replace(struct ms_legtab *t, uint32_t leg_id, const struct ms_leg_cfg *cfg,
+		   uint32_t *new_id, char *err, size_t errlen);
+/*
+ * Starts (c) or stops (NULL) copying a leg's plaintext media into a capture.
+ * Stopping waits for a grace period: after it no worker writes into the
+ * capture that was set. -EBUSY when a capture is set already, -ENOENT
+ * without such a leg.
+ */
+int ms_leg_set_capture(struct ms_legtab *t, uint32_t leg_id, struct ms_capture *c);
 /* Sets the peer (known) or makes the leg learn it again (learn = true). */
 int ms_leg_set_peer(struct ms_legtab *t, uint32_t leg_id, const struct ms_addr *addr, uint16_t port,
 		    uint16_t rtcp_port, bool learn, bool strict_source, char *err, size_t errlen);
 
+/* Some installed leg has this local end (RTP or separate RTCP port). Control only. */
+bool ms_legtab_in_use(const struct ms_legtab *t, uint16_t port, const struct ms_addr *local,
+		      uint16_t udp_port);
 /* The leg with this id, NULL when none is installed there. Control only. */
 const struct ms_leg *ms_legtab_get(const struct ms_legtab *t, uint32_t leg_id);
 /* Ids of installed legs, in order, starting after `after` (UINT32_MAX: from the start). */

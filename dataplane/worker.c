@@ -3,16 +3,20 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "capture.h"
 #include "pkt.h"
 #include "worker.h"
 
 /* What a worker keeps about one packet of a burst between the stages. */
-struct pkt_state {
+struct ms_pkt_state {
 	struct ms_pkt_info pi;
 	struct ms_leg *leg;
+	/* leg->pair, read once: a leg replaced under traffic changes it between packets */
+	struct ms_leg *pair;
 	uint8_t rtcp;
 };
 
@@ -123,7 +127,7 @@ plain_rtp_ok(const uint8_t *p, uint16_t len, bool rtcp)
 
 /* Learns the peer from a packet that passed the inbound transform. */
 static void
-learn_peer(struct ms_worker *w, struct ms_leg *leg, const struct pkt_state *ps)
+learn_peer(struct ms_worker *w, struct ms_leg *leg, const struct ms_pkt_state *ps)
 {
 	struct ms_leg_peer p;
 	bool mux = leg->flags & MS_LEG_F_RTCP_MUX;
@@ -159,7 +163,7 @@ learn_peer(struct ms_worker *w, struct ms_leg *leg, const struct pkt_state *ps)
 
 /* Strict source: only the peer's address and port may send. */
 static inline bool
-source_ok(const struct ms_leg *leg, const struct pkt_state *ps)
+source_ok(const struct ms_leg *leg, const struct ms_pkt_state *ps)
 {
 	struct ms_leg_peer p;
 
@@ -225,6 +229,70 @@ egress(struct ms_worker *w, struct rte_mbuf *m, struct ms_leg *out, bool rtcp)
 	return true;
 }
 
+/* Copies one packet of a captured leg; the record is dropped (counted) when none is free. */
+static void
+capture_copy(struct ms_capture *c, enum ms_capture_dir dir, uint64_t tsc, uint32_t leg_id,
+	     const struct rte_mbuf *m, uint8_t rtcp, const struct ms_addr *src, uint16_t sport,
+	     const struct ms_addr *dst, uint16_t dport)
+{
+	struct ms_capture_rec *r = ms_capture_rec_get(c, dir);
+	uint16_t len = rte_pktmbuf_data_len(m);
+
+	if (r == NULL)
+		return;
+	r->tsc = tsc;
+	r->leg_id = leg_id;
+	r->rtcp = rtcp;
+	r->orig_len = len;
+	r->len = RTE_MIN(len, (uint16_t)MS_CAPTURE_SNAPLEN);
+	r->src = *src;
+	r->dst = *dst;
+	r->sport = sport;
+	r->dport = dport;
+	/* single segment: parsing refuses chained mbufs */
+	rte_memcpy(r->data, rte_pktmbuf_mtod(m, const void *), r->len);
+	ms_capture_rec_put(c, r);
+}
+
+/*
+ * The transform stage's tap (struct ms_xform): the packet is in plaintext,
+ * between its inbound and its outbound transform. The capture pointers are
+ * read only here, after the flags said a capture is set; control clears a
+ * flag and waits for a grace period before it takes the capture away, so
+ * what is read in this burst stays valid through it.
+ */
+static void
+capture_tap(void *arg, const struct rte_mbuf *m, const struct ms_xform_meta *meta)
+{
+	struct ms_worker *w = arg;
+	const struct ms_pkt_state *s = &w->tap_ps[meta->user];
+	struct ms_capture *c;
+
+	/* one TSC read per burst, only in bursts that capture */
+	if (w->tap_tsc == 0)
+		w->tap_tsc = rte_rdtsc();
+	if (meta->tap & MS_XFORM_TAP_RX) {
+		c = __atomic_load_n(&s->leg->capture, __ATOMIC_ACQUIRE);
+		if (c != NULL)
+			capture_copy(c, MS_CAPTURE_RX, w->tap_tsc, s->leg->id, m, s->rtcp,
+				     &s->pi.src, s->pi.src_port, &s->pi.dst, s->pi.dst_port);
+	}
+	if (meta->tap & MS_XFORM_TAP_TX) {
+		const struct ms_leg *out = s->pair;
+		struct ms_addr none = {0};
+		struct ms_leg_peer p;
+		bool known;
+
+		c = __atomic_load_n(&out->capture, __ATOMIC_ACQUIRE);
+		if (c == NULL)
+			return;
+		known = ms_leg_peer_read(out, &p) && (s->rtcp ? p.rtcp_known : p.known);
+		capture_copy(c, MS_CAPTURE_TX, w->tap_tsc, out->id, m, s->rtcp, &out->local,
+			     s->rtcp ? out->local_rtcp_port : out->local_port,
+			     known ? &p.addr : &none, known ? (s->rtcp ? p.rtcp_port : p.port) : 0);
+	}
+}
+
 /*
  * One burst of at most MS_BURST frames, from a port queue or the handoff
  * ring. Each mbuf's port field says where it came from.
@@ -233,7 +301,7 @@ static void
 process(struct ms_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct ms_dataplane *dp = w->dp;
-	struct pkt_state ps[MS_BURST];
+	struct ms_pkt_state ps[MS_BURST];
 	struct ms_leg_key keys[MS_BURST];
 	struct ms_leg *legs[MS_BURST];
 	uint8_t rtcp_port[MS_BURST];
@@ -245,7 +313,7 @@ process(struct ms_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t port = m->port < RTE_MAX_ETHPORTS ? dp->port_of_ethdev[m->port] : UINT16_MAX;
-		struct pkt_state *s = &ps[nb];
+		struct ms_pkt_state *s = &ps[nb];
 
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
@@ -295,7 +363,7 @@ process(struct ms_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct ms_leg *leg = legs[i];
-		struct pkt_state *s = &ps[i];
+		struct ms_pkt_state *s = &ps[i];
 		uint32_t owner;
 
 		if (leg == NULL) {
@@ -310,8 +378,9 @@ process(struct ms_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				w->st.handed_off++;
 			continue;
 		}
-		rte_prefetch0(leg->pair);
 		s->leg = leg;
+		s->pair = __atomic_load_n(&leg->pair, __ATOMIC_ACQUIRE);
+		rte_prefetch0(s->pair);
 		uint8_t *payload = rte_pktmbuf_mtod_offset(m, uint8_t *, s->pi.payload_off);
 		uint32_t flags = __atomic_load_n(&leg->flags, __ATOMIC_ACQUIRE);
 
@@ -327,32 +396,39 @@ process(struct ms_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			leg_drop(w, m, &leg->rx, MS_LEG_DROP_NOT_RTP);
 			continue;
 		}
+		/* the pair's line 0, already being loaded for its out stream */
+		uint32_t pair_flags = __atomic_load_n(&s->pair->flags, __ATOMIC_RELAXED);
+
 		rte_pktmbuf_adj(m, s->pi.payload_off);
 		media[nb_media] = m;
 		meta[nb_media] = (struct ms_xform_meta){
 			.in = in,
-			.out = __atomic_load_n(&leg->pair->out, __ATOMIC_ACQUIRE),
+			.out = __atomic_load_n(&s->pair->out, __ATOMIC_ACQUIRE),
 			.in_drops = leg->rx.srtp,
-			.out_drops = leg->pair->tx.srtp,
+			.out_drops = s->pair->tx.srtp,
 			.user = i,
 			.rtcp = s->rtcp,
+			.tap = (uint8_t)(((flags & MS_LEG_F_CAPTURE) ? MS_XFORM_TAP_RX : 0) |
+					 ((pair_flags & MS_LEG_F_CAPTURE) ? MS_XFORM_TAP_TX : 0)),
 		};
 		nb_media++;
 	}
 	if (nb_media == 0)
 		return;
 
+	w->tap_ps = ps;
+	w->tap_tsc = 0;
 	nb_media = ms_xform_burst(&w->xform, media, meta, nb_media);
 
 	for (uint16_t j = 0; j < nb_media; j++) {
-		struct pkt_state *s = &ps[meta[j].user];
+		struct ms_pkt_state *s = &ps[meta[j].user];
 		struct ms_leg *leg = s->leg;
 
 		leg->rx.pkts++;
 		leg->rx.bytes += s->pi.payload_len;
 		if (__atomic_load_n(&leg->flags, __ATOMIC_RELAXED) & MS_LEG_F_PEER_LEARN)
 			learn_peer(w, leg, s);
-		egress(w, media[j], leg->pair, s->rtcp);
+		egress(w, media[j], s->pair, s->rtcp);
 	}
 }
 
@@ -370,6 +446,8 @@ ms_worker_main(void *arg)
 	struct ms_dataplane *dp = w->dp;
 	struct rte_mbuf *pkts[MS_BURST];
 
+	w->xform.tap = capture_tap;
+	w->xform.tap_arg = w;
 	rte_rcu_qsbr_thread_register(dp->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->index);
 	while (!dp->stop) {

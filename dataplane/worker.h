@@ -10,6 +10,11 @@
  * that worker's ring, runs the transforms over the burst, rewrites the
  * headers toward the paired legs' peers and transmits. It reports an RCU
  * quiescent state once per loop, outside of any burst.
+ *
+ * Capture: a packet whose leg, or whose pair, carries MS_LEG_F_CAPTURE is
+ * marked for the transform stage's tap (meta.tap, from the flags words the
+ * worker loads anyway), which copies its plaintext into the leg's capture
+ * between the inbound and outbound transforms (dataplane/capture.h).
  */
 
 #include <stdbool.h>
@@ -43,6 +48,8 @@ struct ms_txbuf {
 	uint32_t bytes[MS_TX_BUF];
 };
 
+struct ms_pkt_state;
+
 struct ms_worker {
 	struct ms_dataplane *dp;
 	unsigned index; /* also the RCU thread id; leg owner = index + 1 */
@@ -53,6 +60,9 @@ struct ms_worker {
 	uint16_t txq[MS_CFG_MAX_PORTS];
 	bool txq_shared[MS_CFG_MAX_PORTS];
 	struct ms_xform xform;
+	/* dataplane (this worker): the burst in ms_xform_burst, for the capture tap */
+	const struct ms_pkt_state *tap_ps;
+	uint64_t tap_tsc; /* the burst's TSC for capture records; 0: not read yet */
 	struct ms_worker_stats st;
 	struct ms_txbuf tx[MS_CFG_MAX_PORTS];
 } __rte_cache_aligned;

@@ -47,6 +47,16 @@ transform(struct ms_crypto_lcore *lc, struct rte_mbuf **pkts, const struct ms_xf
 	run(lc, inbound ? e->rtcp_unprotect : e->rtcp_protect, &rtcp, res);
 }
 
+/* The plaintext of the packets marked for the tap, between the passes. */
+static void
+tap(const struct ms_xform *x, struct rte_mbuf *const *pkts, const struct ms_xform_meta *meta,
+    uint16_t n, const uint8_t *res)
+{
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(meta[i].tap != 0) && res[i] == MS_SRTP_OK)
+			x->tap(x->tap_arg, pkts[i], &meta[i]);
+}
+
 static uint16_t
 xform_chunk(struct ms_xform *x, struct rte_mbuf **pkts, struct ms_xform_meta *meta, uint16_t n)
 {
@@ -56,6 +66,8 @@ xform_chunk(struct ms_xform *x, struct rte_mbuf **pkts, struct ms_xform_meta *me
 
 	memset(res, MS_SRTP_OK, n);
 	transform(x->crypto, pkts, meta, n, true, res);
+	if (x->tap != NULL)
+		tap(x, pkts, meta, n, res);
 	memcpy(in_res, res, n);
 	transform(x->crypto, pkts, meta, n, false, res);
 

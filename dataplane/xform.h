@@ -9,6 +9,11 @@
  * outbound transform (RTP -> SRTP), as bursts through the crypto engine.
  * A NULL stream means that leg is plain RTP. Dropped packets are freed and
  * counted by reason and direction; survivors stay in order.
+ *
+ * Between the two passes every packet is in plaintext: that is where the
+ * optional tap sees the packets the caller marked (meta.tap), to copy a
+ * captured leg's media (dataplane/capture.h). Packets no one marked cost one
+ * test of a byte of their meta there.
  */
 
 #include <stdint.h>
@@ -30,7 +35,20 @@ struct ms_xform_meta {
 	uint64_t *out_drops;
 	uint16_t user; /* the caller's own index, kept with the packet */
 	uint8_t rtcp;  /* RTCP (SRTCP) rather than RTP */
+	uint8_t tap;   /* MS_XFORM_TAP_*: what the tap copies of it; 0: nothing */
 };
+
+#define MS_XFORM_TAP_RX 1 /* copy as received on the leg it arrived on */
+#define MS_XFORM_TAP_TX 2 /* copy as sent through the paired leg it leaves by */
+
+/*
+ * Called for each packet whose meta.tap is set and whose inbound transform
+ * passed, after every inbound transform of its chunk and before any
+ * outbound one: m holds the plaintext RTP or RTCP packet, which the tap
+ * must not change.
+ */
+typedef void (*ms_xform_tap_fn)(void *arg, const struct rte_mbuf *m,
+				const struct ms_xform_meta *meta);
 
 /* Per-lcore counters: dataplane (owner lcore): rw; ctlplane: ro, relaxed. */
 struct ms_xform_stats {
@@ -43,6 +61,9 @@ struct ms_xform_stats {
 
 struct ms_xform {
 	struct ms_crypto_lcore *crypto;
+	/* set once when the worker starts (NULL: no tap), never per packet */
+	ms_xform_tap_fn tap;
+	void *tap_arg;
 	struct ms_xform_stats stats;
 } __rte_cache_aligned;
 
