@@ -15,6 +15,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "secmem.h"
 
 /* As many sessions as one secret-memory block holds. */
@@ -22,279 +23,8 @@
 #define MS_CFG_MAX_SESSIONS 1000000u
 #define MS_CFG_MAX_LCORE RTE_MAX_LCORE
 
-#define PATH_LEN 96
+#define MS_CFGP_PATH_LEN 96
 #define MS_CFG_MAX_FILE (16u << 20)
-
-struct pctx {
-	char *err;
-	size_t errlen;
-	struct ms_config *cfg;
-};
-
-static int __rte_format_printf(3, 4)
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* "line N: path: reason", N being the line of s (none for the root). */
-static int __rte_format_printf(4, 5)
-bad(struct pctx *p, const config_setting_t *s, const char *path, const char *fmt, ...)
-{
-	char why[256];
-	int line = s != NULL ? (int)config_setting_source_line(s) : 0;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(p->err, p->errlen, "line %d: %s: %s", line, path, why);
-	else
-		snprintf(p->err, p->errlen, "%s: %s", path, why);
-	return -EINVAL;
-}
-
-/* A path cut short by its buffer ends in "...". */
-static const char *
-mark_cut(char *buf, size_t len, int n)
-{
-	if (n >= 0 && (size_t)n >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
-	return buf;
-}
-
-static const char *
-join(char *buf, size_t len, const char *group, const char *name)
-{
-	int n;
-
-	if (group == NULL || group[0] == '\0')
-		n = snprintf(buf, len, "%s", name);
-	else
-		n = snprintf(buf, len, "%s.%s", group, name);
-	return mark_cut(buf, len, n);
-}
-
-static const char *
-elem(char *buf, size_t len, const char *list, unsigned i)
-{
-	return mark_cut(buf, len, snprintf(buf, len, "%s[%u]", list, i));
-}
-
-/* Every setting of a group must be one we know: a typo is an error, not a default. */
-static int
-check_known(struct pctx *p, const config_setting_t *group, const char *gpath,
-	    const char *const *known)
-{
-	for (int i = 0; i < config_setting_length(group); i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		char path[PATH_LEN];
-		bool ok = false;
-
-		for (const char *const *k = known; *k != NULL && !ok; k++)
-			ok = strcmp(name, *k) == 0;
-		if (!ok)
-			return fail(p->err, p->errlen, "line %d: unknown setting '%s'",
-				    (int)config_setting_source_line(s),
-				    join(path, sizeof(path), gpath, name));
-	}
-	return 0;
-}
-
-/*
- * Typed getters. Each returns 1 when the setting is there and valid (and
- * stores it), 0 when it is absent (and stores nothing), <0 on error.
- */
-static int
-get_int(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	long long min, long long max, long long *v)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN];
-	long long x;
-
-	if (s == NULL)
-		return 0;
-	join(path, sizeof(path), gpath, name);
-	if (config_setting_type(s) == CONFIG_TYPE_INT)
-		x = config_setting_get_int(s);
-	else if (config_setting_type(s) == CONFIG_TYPE_INT64)
-		x = config_setting_get_int64(s);
-	else
-		return bad(p, s, path, "must be an integer");
-	if (x < min || x > max)
-		return bad(p, s, path, "%lld is outside %lld..%lld", x, min, max);
-	*v = x;
-	return 1;
-}
-
-static int
-get_u32(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	long long min, long long max, uint32_t *v)
-{
-	long long x;
-	int ret = get_int(p, g, gpath, name, min, max, &x);
-
-	if (ret > 0)
-		*v = (uint32_t)x;
-	return ret;
-}
-
-static int
-get_u16(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	long long min, long long max, uint16_t *v)
-{
-	long long x;
-	int ret = get_int(p, g, gpath, name, min, max, &x);
-
-	if (ret > 0)
-		*v = (uint16_t)x;
-	return ret;
-}
-
-static int
-get_str(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	const char **v)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN];
-
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return bad(p, s, join(path, sizeof(path), gpath, name), "must be a string");
-	*v = config_setting_get_string(s);
-	return 1;
-}
-
-static int
-get_bool(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name, bool *v)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN];
-
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return bad(p, s, join(path, sizeof(path), gpath, name), "must be true or false");
-	*v = config_setting_get_bool(s) != 0;
-	return 1;
-}
-
-static int
-get_group(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	  const config_setting_t **v)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN];
-
-	if (s == NULL)
-		return 0;
-	if (!config_setting_is_group(s))
-		return bad(p, s, join(path, sizeof(path), gpath, name), "must be a group { ... }");
-	*v = s;
-	return 1;
-}
-
-/* A list ( {...}, {...} ) whose elements are all groups. */
-static int
-get_group_list(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	       const config_setting_t **v)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN], epath[PATH_LEN];
-
-	if (s == NULL)
-		return 0;
-	join(path, sizeof(path), gpath, name);
-	if (!config_setting_is_list(s))
-		return bad(p, s, path, "must be a list ( { ... }, ... )");
-	for (int i = 0; i < config_setting_length(s); i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-
-		if (!config_setting_is_group(e))
-			return bad(p, e, elem(epath, sizeof(epath), path, (unsigned)i),
-				   "must be a group { ... }");
-	}
-	*v = s;
-	return 1;
-}
-
-/* An array [ "...", ... ] (or a list) of strings. */
-static int
-get_str_list(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	     const config_setting_t **v)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN], epath[PATH_LEN];
-
-	if (s == NULL)
-		return 0;
-	join(path, sizeof(path), gpath, name);
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return bad(p, s, path, "must be an array [ \"...\", ... ] of strings");
-	for (int i = 0; i < config_setting_length(s); i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return bad(p, e, elem(epath, sizeof(epath), path, (unsigned)i),
-				   "must be a string");
-	}
-	*v = s;
-	return 1;
-}
-
-static int
-missing(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
-	const char *what)
-{
-	char path[PATH_LEN];
-
-	return bad(p, g, join(path, sizeof(path), gpath, name), "missing: %s", what);
-}
-
-/* Decimal digits only, at most max. */
-static bool
-parse_uint(const char *s, size_t len, unsigned long max, unsigned long *v)
-{
-	unsigned long x = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		x = x * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (x > max)
-		return false;
-	*v = x;
-	return true;
-}
-
-static bool
-is_unicast(const struct ms_addr *a)
-{
-	static const uint8_t zero[16];
-
-	if (a->family == AF_INET)
-		return memcmp(a->a, zero, 4) != 0 && (a->a[0] & 0xf0) != 0xe0 &&
-		       !(a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 && a->a[3] == 255);
-	return memcmp(a->a, zero, 16) != 0 && a->a[0] != 0xff;
-}
-
-static const char *
-family_str(uint8_t family)
-{
-	return family == AF_INET ? "IPv4" : "IPv6";
-}
 
 /* ------------------------------------------------------------------ eal */
 
@@ -354,17 +84,17 @@ eal_arg_derived(const char *a)
 }
 
 static int
-parse_eal(struct pctx *p, const config_setting_t *g, struct ms_eal_cfg *e)
+parse_eal(struct ms_cfgp *p, const config_setting_t *g, struct ms_eal_cfg *e)
 {
 	static const char *const known[] = {"hugepages", "memory_mb", "main_lcore", "args", NULL};
 	const config_setting_t *args;
 	const char *hp;
 	long long lcore;
-	int ret = check_known(p, g, "eal", known);
+	int ret = ms_cfgp_check_known(p, g, "eal", known);
 
 	if (ret < 0)
 		return ret;
-	ret = get_str(p, g, "eal", "hugepages", &hp);
+	ret = ms_cfgp_str(p, g, "eal", "hugepages", &hp);
 	if (ret < 0)
 		return ret;
 	if (ret > 0) {
@@ -375,35 +105,35 @@ parse_eal(struct pctx *p, const config_setting_t *g, struct ms_eal_cfg *e)
 		else if (strcmp(hp, "no") == 0)
 			e->hugepages = MS_HUGEPAGES_NO;
 		else
-			return bad(p, config_setting_get_member(g, "hugepages"), "eal.hugepages",
+			return ms_cfgp_bad(p, config_setting_get_member(g, "hugepages"), "eal.hugepages",
 				   "'%s' is not \"auto\", \"yes\" or \"no\"", hp);
 	}
-	if ((ret = get_u32(p, g, "eal", "memory_mb", 0, 1024 * 1024, &e->memory_mb)) < 0)
+	if ((ret = ms_cfgp_u32(p, g, "eal", "memory_mb", 0, 1024 * 1024, &e->memory_mb)) < 0)
 		return ret;
-	if ((ret = get_int(p, g, "eal", "main_lcore", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
+	if ((ret = ms_cfgp_int(p, g, "eal", "main_lcore", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
 		return ret;
 	if (ret > 0)
 		e->main_lcore = (unsigned)lcore;
-	ret = get_str_list(p, g, "eal", "args", &args);
+	ret = ms_cfgp_str_list(p, g, "eal", "args", &args);
 	if (ret <= 0)
 		return ret;
 	if (config_setting_length(args) > MS_CFG_MAX_EAL_ARGS)
-		return bad(p, args, "eal.args", "%d arguments, at most %d", config_setting_length(args),
+		return ms_cfgp_bad(p, args, "eal.args", "%d arguments, at most %d", config_setting_length(args),
 			   MS_CFG_MAX_EAL_ARGS);
 	for (int i = 0; i < config_setting_length(args); i++) {
 		const config_setting_t *s = config_setting_get_elem(args, (unsigned)i);
 		const char *a = config_setting_get_string(s);
-		char path[PATH_LEN];
+		char path[MS_CFGP_PATH_LEN];
 		int d;
 
-		elem(path, sizeof(path), "eal.args", (unsigned)i);
+		ms_cfgp_elem(path, sizeof(path), "eal.args", (unsigned)i);
 		if (a[0] == '\0')
-			return bad(p, s, path, "empty argument");
+			return ms_cfgp_bad(p, s, path, "empty argument");
 		d = eal_arg_derived(a);
 		if (d == -2)
-			return bad(p, s, path, "'--' would end the EAL arguments");
+			return ms_cfgp_bad(p, s, path, "'--' would end the EAL arguments");
 		if (d >= 0)
-			return bad(p, s, path, "'%s' is %s, which mediasecd sets itself from %s", a,
+			return ms_cfgp_bad(p, s, path, "'%s' is %s, which mediasecd sets itself from %s", a,
 				   eal_derived[d].opt, eal_derived[d].from);
 		e->args[e->nb_args] = strdup(a);
 		if (e->args[e->nb_args] == NULL) {
@@ -418,24 +148,24 @@ parse_eal(struct pctx *p, const config_setting_t *g, struct ms_eal_cfg *e)
 /* --------------------------------------------------------------- crypto */
 
 static int
-parse_crypto(struct pctx *p, const config_setting_t *g, struct ms_crypto_cfg *c)
+parse_crypto(struct ms_cfgp *p, const config_setting_t *g, struct ms_crypto_cfg *c)
 {
 	static const char *const known[] = {"engine", "replay_window", NULL};
 	const char *name;
-	int ret = check_known(p, g, "crypto", known);
+	int ret = ms_cfgp_check_known(p, g, "crypto", known);
 
 	if (ret < 0)
 		return ret;
-	ret = get_str(p, g, "crypto", "engine", &name);
+	ret = ms_cfgp_str(p, g, "crypto", "engine", &name);
 	if (ret < 0)
 		return ret;
 	if (ret > 0) {
 		c->engine = ms_crypto_engine_find(name);
 		if (c->engine == NULL)
-			return bad(p, config_setting_get_member(g, "engine"), "crypto.engine",
+			return ms_cfgp_bad(p, config_setting_get_member(g, "engine"), "crypto.engine",
 				   "'%s' is not built in (ipsec-mb, libsrtp2)", name);
 	}
-	ret = get_u32(p, g, "crypto", "replay_window", MS_SRTP_REPLAY_WINDOW_MIN,
+	ret = ms_cfgp_u32(p, g, "crypto", "replay_window", MS_SRTP_REPLAY_WINDOW_MIN,
 		      MS_SRTP_REPLAY_WINDOW_MAX, &c->replay_window);
 	return ret < 0 ? ret : 0;
 }
@@ -443,22 +173,22 @@ parse_crypto(struct pctx *p, const config_setting_t *g, struct ms_crypto_cfg *c)
 /* ---------------------------------------------------------- mbufs, limits */
 
 static int
-parse_mbufs(struct pctx *p, const config_setting_t *g, struct ms_mbuf_cfg *m)
+parse_mbufs(struct ms_cfgp *p, const config_setting_t *g, struct ms_mbuf_cfg *m)
 {
 	static const char *const known[] = {"count", "cache", NULL};
-	int ret = check_known(p, g, "mbufs", known);
+	int ret = ms_cfgp_check_known(p, g, "mbufs", known);
 
 	if (ret < 0)
 		return ret;
-	if ((ret = get_u32(p, g, "mbufs", "count", 1023, UINT32_MAX, &m->count)) < 0)
+	if ((ret = ms_cfgp_u32(p, g, "mbufs", "count", 1023, UINT32_MAX, &m->count)) < 0)
 		return ret;
-	if ((ret = get_u32(p, g, "mbufs", "cache", 0, 512, &m->cache)) < 0)
+	if ((ret = ms_cfgp_u32(p, g, "mbufs", "cache", 0, 512, &m->cache)) < 0)
 		return ret;
 	/* DPDK's rule: a cache larger than count / 1.5 is refused */
 	if ((uint64_t)m->cache * 3 > (uint64_t)m->count * 2) {
 		const config_setting_t *s = config_setting_get_member(g, "cache");
 
-		return bad(p, s ? s : g, "mbufs.cache",
+		return ms_cfgp_bad(p, s ? s : g, "mbufs.cache",
 			   "%u is more than mbufs.count / 1.5 = %u (DPDK's rule)", m->cache,
 			   (unsigned)((uint64_t)m->count * 2 / 3));
 	}
@@ -466,16 +196,16 @@ parse_mbufs(struct pctx *p, const config_setting_t *g, struct ms_mbuf_cfg *m)
 }
 
 static int
-parse_limits(struct pctx *p, const config_setting_t *g, struct ms_limits_cfg *l)
+parse_limits(struct ms_cfgp *p, const config_setting_t *g, struct ms_limits_cfg *l)
 {
 	static const char *const known[] = {"legs", "neighbours", NULL};
-	int ret = check_known(p, g, "limits", known);
+	int ret = ms_cfgp_check_known(p, g, "limits", known);
 
 	if (ret < 0)
 		return ret;
-	if ((ret = get_u32(p, g, "limits", "legs", 2, 16777216, &l->legs)) < 0)
+	if ((ret = ms_cfgp_u32(p, g, "limits", "legs", 2, 16777216, &l->legs)) < 0)
 		return ret;
-	if ((ret = get_u32(p, g, "limits", "neighbours", 16, 1048576, &l->neighbours)) < 0)
+	if ((ret = ms_cfgp_u32(p, g, "limits", "neighbours", 16, 1048576, &l->neighbours)) < 0)
 		return ret;
 	return 0;
 }
@@ -547,15 +277,6 @@ pci_addr_valid(const char *s)
 	return hex_run(&c, 1, 1, &v) && v <= 7 && *c == '\0';
 }
 
-static bool
-printable(const char *s, bool allow_space)
-{
-	for (; *s != '\0'; s++)
-		if (*s < (allow_space ? 0x20 : 0x21) || *s > 0x7e)
-			return false;
-	return true;
-}
-
 /* "xx:xx:xx:xx:xx:xx" */
 static bool
 parse_mac(const char *s, struct rte_ether_addr *mac)
@@ -579,8 +300,8 @@ parse_range(const char *s, unsigned long *lo, unsigned long *hi)
 {
 	const char *dash = strchr(s, '-');
 
-	return dash != NULL && parse_uint(s, (size_t)(dash - s), 65535, lo) &&
-	       parse_uint(dash + 1, strlen(dash + 1), 65535, hi);
+	return dash != NULL && ms_cfgp_uint(s, (size_t)(dash - s), 65535, lo) &&
+	       ms_cfgp_uint(dash + 1, strlen(dash + 1), 65535, hi);
 }
 
 /* Where an address of the port is already configured: "ports[i].addresses[j]". */
@@ -611,35 +332,35 @@ on_link(const struct ms_port_l3 *l3, const struct ms_addr *a)
 }
 
 static int
-parse_addresses(struct pctx *p, const config_setting_t *g, const char *gpath, uint16_t idx,
+parse_addresses(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, uint16_t idx,
 		struct ms_port_cfg *pc)
 {
 	const config_setting_t *list;
-	char path[PATH_LEN], lpath[PATH_LEN], where[64];
-	int ret = get_str_list(p, g, gpath, "addresses", &list);
+	char path[MS_CFGP_PATH_LEN], lpath[MS_CFGP_PATH_LEN], where[64];
+	int ret = ms_cfgp_str_list(p, g, gpath, "addresses", &list);
 
 	if (ret < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "addresses", "a port has at least one address");
-	join(lpath, sizeof(lpath), gpath, "addresses");
+		return ms_cfgp_missing(p, g, gpath, "addresses", "a port has at least one address");
+	ms_cfgp_join(lpath, sizeof(lpath), gpath, "addresses");
 	if (config_setting_length(list) < 1 || config_setting_length(list) > MS_PORT_MAX_ADDRS)
-		return bad(p, list, lpath, "%d addresses, a port has 1 to %d",
+		return ms_cfgp_bad(p, list, lpath, "%d addresses, a port has 1 to %d",
 			   config_setting_length(list), MS_PORT_MAX_ADDRS);
 	for (int i = 0; i < config_setting_length(list); i++) {
 		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
 		const char *str = config_setting_get_string(s);
 		struct ms_addr a;
 
-		elem(path, sizeof(path), lpath, (unsigned)i);
+		ms_cfgp_elem(path, sizeof(path), lpath, (unsigned)i);
 		if (ms_addr_parse(str, &a, true) < 0)
-			return bad(p, s, path, "'%s' is not an address \"ip\" or \"ip/len\"", str);
-		if (!is_unicast(&a))
-			return bad(p, s, path, "'%s' is not a unicast address", str);
+			return ms_cfgp_bad(p, s, path, "'%s' is not an address \"ip\" or \"ip/len\"", str);
+		if (!ms_cfgp_unicast(&a))
+			return ms_cfgp_bad(p, s, path, "'%s' is not a unicast address", str);
 		if (a.prefix_len == 0)
 			a.prefix_len = a.family == AF_INET ? 32 : 128;
 		if (addr_taken(p->cfg, idx, pc, (unsigned)i, &a, where, sizeof(where)))
-			return bad(p, s, path, "'%s' is already %s", str, where);
+			return ms_cfgp_bad(p, s, path, "'%s' is already %s", str, where);
 		pc->l3.addrs[i] = a;
 		pc->l3.nb_addrs = (uint16_t)(i + 1);
 	}
@@ -647,81 +368,81 @@ parse_addresses(struct pctx *p, const config_setting_t *g, const char *gpath, ui
 }
 
 static int
-parse_gateway(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
+parse_gateway(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, const char *name,
 	      uint8_t family, struct ms_port_l3 *l3, struct ms_addr *gw)
 {
-	char path[PATH_LEN];
+	char path[MS_CFGP_PATH_LEN];
 	const char *str = NULL;
-	int ret = get_str(p, g, gpath, name, &str);
+	int ret = ms_cfgp_str(p, g, gpath, name, &str);
 	const config_setting_t *s = config_setting_get_member(g, name);
 
 	if (ret <= 0)
 		return ret;
-	join(path, sizeof(path), gpath, name);
+	ms_cfgp_join(path, sizeof(path), gpath, name);
 	if (ms_addr_parse(str, gw, false) < 0)
-		return bad(p, s, path, "'%s' is not an address (without /len)", str);
+		return ms_cfgp_bad(p, s, path, "'%s' is not an address (without /len)", str);
 	if (gw->family != family)
-		return bad(p, s, path, "'%s' is not an %s address", str, family_str(family));
-	if (!is_unicast(gw))
-		return bad(p, s, path, "'%s' is not a unicast address", str);
+		return ms_cfgp_bad(p, s, path, "'%s' is not an %s address", str, ms_cfgp_family(family));
+	if (!ms_cfgp_unicast(gw))
+		return ms_cfgp_bad(p, s, path, "'%s' is not a unicast address", str);
 	if (ms_port_l3_own(l3, gw) != NULL)
-		return bad(p, s, path, "'%s' is the port's own address", str);
+		return ms_cfgp_bad(p, s, path, "'%s' is the port's own address", str);
 	if (!on_link(l3, gw))
-		return bad(p, s, path, "'%s' is in none of the port's prefixes", str);
+		return ms_cfgp_bad(p, s, path, "'%s' is in none of the port's prefixes", str);
 	return 0;
 }
 
 static int
-parse_neighbours(struct pctx *p, const config_setting_t *g, const char *gpath,
+parse_neighbours(struct ms_cfgp *p, const config_setting_t *g, const char *gpath,
 		 struct ms_port_cfg *pc)
 {
 	static const char *const known[] = {"address", "mac", NULL};
 	const config_setting_t *list;
-	char lpath[PATH_LEN], epath[PATH_LEN], path[PATH_LEN];
-	int ret = get_group_list(p, g, gpath, "neighbours", &list);
+	char lpath[MS_CFGP_PATH_LEN], epath[MS_CFGP_PATH_LEN], path[MS_CFGP_PATH_LEN];
+	int ret = ms_cfgp_group_list(p, g, gpath, "neighbours", &list);
 
 	if (ret <= 0)
 		return ret;
-	join(lpath, sizeof(lpath), gpath, "neighbours");
+	ms_cfgp_join(lpath, sizeof(lpath), gpath, "neighbours");
 	if (config_setting_length(list) > MS_CFG_MAX_NEIGHBOURS)
-		return bad(p, list, lpath, "%d neighbours, at most %d per port",
+		return ms_cfgp_bad(p, list, lpath, "%d neighbours, at most %d per port",
 			   config_setting_length(list), MS_CFG_MAX_NEIGHBOURS);
 	for (int i = 0; i < config_setting_length(list); i++) {
 		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
 		struct ms_neigh_cfg *n = &pc->neighbours[i];
 		const char *str = NULL;
 
-		elem(epath, sizeof(epath), lpath, (unsigned)i);
-		if ((ret = check_known(p, e, epath, known)) < 0)
+		ms_cfgp_elem(epath, sizeof(epath), lpath, (unsigned)i);
+		if ((ret = ms_cfgp_check_known(p, e, epath, known)) < 0)
 			return ret;
-		if ((ret = get_str(p, e, epath, "address", &str)) < 0)
+		if ((ret = ms_cfgp_str(p, e, epath, "address", &str)) < 0)
 			return ret;
 		if (ret == 0)
-			return missing(p, e, epath, "address", "the neighbour's IP address");
-		join(path, sizeof(path), epath, "address");
+			return ms_cfgp_missing(p, e, epath, "address", "the neighbour's IP address");
+		ms_cfgp_join(path, sizeof(path), epath, "address");
 		if (ms_addr_parse(str, &n->addr, false) < 0)
-			return bad(p, config_setting_get_member(e, "address"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(e, "address"), path,
 				   "'%s' is not an address (without /len)", str);
-		if (!is_unicast(&n->addr) || ms_port_l3_own(&pc->l3, &n->addr) != NULL)
-			return bad(p, config_setting_get_member(e, "address"), path,
+		if (!ms_cfgp_unicast(&n->addr) || ms_port_l3_own(&pc->l3, &n->addr) != NULL)
+			return ms_cfgp_bad(p, config_setting_get_member(e, "address"), path,
 				   "'%s' is not a unicast address of another host", str);
 		if (!on_link(&pc->l3, &n->addr))
-			return bad(p, config_setting_get_member(e, "address"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(e, "address"), path,
 				   "'%s' is in none of the port's prefixes", str);
 		for (int j = 0; j < i; j++)
 			if (ms_addr_equal(&pc->neighbours[j].addr, &n->addr))
-				return bad(p, config_setting_get_member(e, "address"), path,
+				return ms_cfgp_bad(p, config_setting_get_member(e, "address"), path,
 					   "'%s' is already %s[%d]", str, lpath, j);
-		if ((ret = get_str(p, e, epath, "mac", &str)) < 0)
+		if ((ret = ms_cfgp_str(p, e, epath, "mac", &str)) < 0)
 			return ret;
 		if (ret == 0)
-			return missing(p, e, epath, "mac", "the neighbour's MAC address");
-		join(path, sizeof(path), epath, "mac");
+			return ms_cfgp_missing(p, e, epath, "mac", "the neighbour's MAC address");
+		ms_cfgp_join(path, sizeof(path), epath, "mac");
 		if (!parse_mac(str, &n->mac))
-			return bad(p, config_setting_get_member(e, "mac"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(e, "mac"), path,
 				   "'%s' is not a MAC address \"aa:bb:cc:dd:ee:ff\"", str);
 		if (rte_is_multicast_ether_addr(&n->mac) || rte_is_zero_ether_addr(&n->mac))
-			return bad(p, config_setting_get_member(e, "mac"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(e, "mac"), path,
 				   "'%s' is a multicast or zero MAC address", str);
 		pc->nb_neighbours = (uint16_t)(i + 1);
 	}
@@ -729,67 +450,67 @@ parse_neighbours(struct pctx *p, const config_setting_t *g, const char *gpath,
 }
 
 static int
-parse_port(struct pctx *p, const config_setting_t *g, uint16_t idx, struct ms_port_cfg *pc)
+parse_port(struct ms_cfgp *p, const config_setting_t *g, uint16_t idx, struct ms_port_cfg *pc)
 {
 	static const char *const known[] = {"name", "device", "args", "pci", "addresses",
 					    "gateway4", "gateway6", "vlan", "media_ports",
 					    "rx_desc", "tx_desc", "mtu", "neighbours", NULL};
 	struct ms_config *cfg = p->cfg;
-	char gpath[PATH_LEN], path[PATH_LEN];
+	char gpath[MS_CFGP_PATH_LEN], path[MS_CFGP_PATH_LEN];
 	const char *str = NULL;
 	long long v;
 	int ret;
 
-	elem(gpath, sizeof(gpath), "ports", idx);
-	if ((ret = check_known(p, g, gpath, known)) < 0)
+	ms_cfgp_elem(gpath, sizeof(gpath), "ports", idx);
+	if ((ret = ms_cfgp_check_known(p, g, gpath, known)) < 0)
 		return ret;
 
-	if ((ret = get_str(p, g, gpath, "name", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "name", &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "name", "what workers and legs call the port");
-	join(path, sizeof(path), gpath, "name");
+		return ms_cfgp_missing(p, g, gpath, "name", "what workers and legs call the port");
+	ms_cfgp_join(path, sizeof(path), gpath, "name");
 	if (!port_name_valid(str))
-		return bad(p, config_setting_get_member(g, "name"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "name"), path,
 			   "'%s' is not 1 to %d characters of A-Z a-z 0-9 _ -", str,
 			   MS_CFG_NAME_MAX - 1);
 	if (ms_config_port_index(cfg, str) >= 0)
-		return bad(p, config_setting_get_member(g, "name"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "name"), path,
 			   "'%s' is already the name of ports[%d]", str,
 			   ms_config_port_index(cfg, str));
 	snprintf(pc->name, sizeof(pc->name), "%s", str);
 
-	if ((ret = get_bool(p, g, gpath, "pci", &pc->pci)) < 0)
+	if ((ret = ms_cfgp_bool(p, g, gpath, "pci", &pc->pci)) < 0)
 		return ret;
 
-	if ((ret = get_str(p, g, gpath, "device", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "device", &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "device", "an ethdev name, or a PCI address with pci = true");
-	join(path, sizeof(path), gpath, "device");
+		return ms_cfgp_missing(p, g, gpath, "device", "an ethdev name, or a PCI address with pci = true");
+	ms_cfgp_join(path, sizeof(path), gpath, "device");
 	if (pc->pci && !pci_addr_valid(str))
-		return bad(p, config_setting_get_member(g, "device"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "device"), path,
 			   "'%s' is not a PCI address \"0000:01:00.0\" (pci = true)", str);
 	if (!pc->pci && pci_addr_valid(str))
-		return bad(p, config_setting_get_member(g, "device"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "device"), path,
 			   "'%s' is a PCI address: set pci = true", str);
-	if (str[0] == '\0' || strlen(str) >= sizeof(pc->device) || !printable(str, false) ||
+	if (str[0] == '\0' || strlen(str) >= sizeof(pc->device) || !ms_cfgp_printable(str, false) ||
 	    strchr(str, ',') != NULL)
-		return bad(p, config_setting_get_member(g, "device"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "device"), path,
 			   "'%s' is not a device name (1 to %zu characters, no blanks or commas)",
 			   str, sizeof(pc->device) - 1);
 	for (uint16_t i = 0; i < idx; i++)
 		if (strcmp(cfg->ports[i].device, str) == 0)
-			return bad(p, config_setting_get_member(g, "device"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(g, "device"), path,
 				   "'%s' is already the device of ports[%u]", str, i);
 	snprintf(pc->device, sizeof(pc->device), "%s", str);
 
-	if ((ret = get_str(p, g, gpath, "args", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "args", &str)) < 0)
 		return ret;
 	if (ret > 0) {
-		join(path, sizeof(path), gpath, "args");
-		if (strlen(str) >= sizeof(pc->args) || !printable(str, true))
-			return bad(p, config_setting_get_member(g, "args"), path,
+		ms_cfgp_join(path, sizeof(path), gpath, "args");
+		if (strlen(str) >= sizeof(pc->args) || !ms_cfgp_printable(str, true))
+			return ms_cfgp_bad(p, config_setting_get_member(g, "args"), path,
 				   "must be at most %zu printable characters", sizeof(pc->args) - 1);
 		snprintf(pc->args, sizeof(pc->args), "%s", str);
 	}
@@ -800,40 +521,40 @@ parse_port(struct pctx *p, const config_setting_t *g, uint16_t idx, struct ms_po
 		return ret;
 	if ((ret = parse_gateway(p, g, gpath, "gateway6", AF_INET6, &pc->l3, &pc->l3.gateway6)) < 0)
 		return ret;
-	if ((ret = get_u16(p, g, gpath, "vlan", 0, 4094, &pc->l3.vlan)) < 0)
+	if ((ret = ms_cfgp_u16(p, g, gpath, "vlan", 0, 4094, &pc->l3.vlan)) < 0)
 		return ret;
 
 	pc->media_port_min = 30000;
 	pc->media_port_max = 39999;
-	if ((ret = get_str(p, g, gpath, "media_ports", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "media_ports", &str)) < 0)
 		return ret;
 	if (ret > 0) {
 		const config_setting_t *s = config_setting_get_member(g, "media_ports");
 		unsigned long lo, hi;
 
-		join(path, sizeof(path), gpath, "media_ports");
+		ms_cfgp_join(path, sizeof(path), gpath, "media_ports");
 		if (!parse_range(str, &lo, &hi))
-			return bad(p, s, path, "'%s' is not \"min-max\" (UDP ports)", str);
+			return ms_cfgp_bad(p, s, path, "'%s' is not \"min-max\" (UDP ports)", str);
 		if (lo < 1024)
-			return bad(p, s, path, "'%s': the range must lie within 1024-65535", str);
+			return ms_cfgp_bad(p, s, path, "'%s': the range must lie within 1024-65535", str);
 		if (lo > hi)
-			return bad(p, s, path, "'%s': min is above max", str);
+			return ms_cfgp_bad(p, s, path, "'%s': min is above max", str);
 		pc->media_port_min = (uint16_t)lo;
 		pc->media_port_max = (uint16_t)hi;
 	}
 
 	pc->rx_desc = 1024;
 	pc->tx_desc = 1024;
-	if ((ret = get_u16(p, g, gpath, "rx_desc", 64, 16384, &pc->rx_desc)) < 0)
+	if ((ret = ms_cfgp_u16(p, g, gpath, "rx_desc", 64, 16384, &pc->rx_desc)) < 0)
 		return ret;
-	if ((ret = get_u16(p, g, gpath, "tx_desc", 64, 16384, &pc->tx_desc)) < 0)
+	if ((ret = ms_cfgp_u16(p, g, gpath, "tx_desc", 64, 16384, &pc->tx_desc)) < 0)
 		return ret;
-	if ((ret = get_int(p, g, gpath, "mtu", 0, 9600, &v)) < 0)
+	if ((ret = ms_cfgp_int(p, g, gpath, "mtu", 0, 9600, &v)) < 0)
 		return ret;
 	if (ret > 0) {
 		if (v != 0 && v < 68)
-			return bad(p, config_setting_get_member(g, "mtu"),
-				   join(path, sizeof(path), gpath, "mtu"),
+			return ms_cfgp_bad(p, config_setting_get_member(g, "mtu"),
+				   ms_cfgp_join(path, sizeof(path), gpath, "mtu"),
 				   "%lld is not 0 (the device's) or 68..9600", v);
 		pc->mtu = (uint16_t)v;
 	}
@@ -841,18 +562,18 @@ parse_port(struct pctx *p, const config_setting_t *g, uint16_t idx, struct ms_po
 }
 
 static int
-parse_ports(struct pctx *p, const config_setting_t *root)
+parse_ports(struct ms_cfgp *p, const config_setting_t *root)
 {
 	struct ms_config *cfg = p->cfg;
 	const config_setting_t *list;
-	int ret = get_group_list(p, root, "", "ports", &list);
+	int ret = ms_cfgp_group_list(p, root, "", "ports", &list);
 
 	if (ret < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, NULL, "", "ports", "at least one port ( { name; device; ... } )");
+		return ms_cfgp_missing(p, NULL, "", "ports", "at least one port ( { name; device; ... } )");
 	if (config_setting_length(list) < 1 || config_setting_length(list) > MS_CFG_MAX_PORTS)
-		return bad(p, list, "ports", "%d ports, at least 1 and at most %d",
+		return ms_cfgp_bad(p, list, "ports", "%d ports, at least 1 and at most %d",
 			   config_setting_length(list), MS_CFG_MAX_PORTS);
 	for (int i = 0; i < config_setting_length(list); i++) {
 		ret = parse_port(p, config_setting_get_elem(list, (unsigned)i), (uint16_t)i,
@@ -867,42 +588,42 @@ parse_ports(struct pctx *p, const config_setting_t *root)
 /* -------------------------------------------------------------- workers */
 
 static int
-parse_worker(struct pctx *p, const config_setting_t *g, unsigned w,
+parse_worker(struct ms_cfgp *p, const config_setting_t *g, unsigned w,
 	     uint8_t owner[MS_CFG_MAX_PORTS][MS_CFG_MAX_QUEUES])
 {
 	static const char *const known[] = {"lcore", "queues", NULL};
 	struct ms_config *cfg = p->cfg;
 	struct ms_worker_cfg *wc = &cfg->workers[w];
 	const config_setting_t *list;
-	char gpath[PATH_LEN], path[PATH_LEN], lpath[PATH_LEN];
+	char gpath[MS_CFGP_PATH_LEN], path[MS_CFGP_PATH_LEN], lpath[MS_CFGP_PATH_LEN];
 	long long lcore;
 	int ret;
 
-	elem(gpath, sizeof(gpath), "workers", w);
-	if ((ret = check_known(p, g, gpath, known)) < 0)
+	ms_cfgp_elem(gpath, sizeof(gpath), "workers", w);
+	if ((ret = ms_cfgp_check_known(p, g, gpath, known)) < 0)
 		return ret;
-	if ((ret = get_int(p, g, gpath, "lcore", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
+	if ((ret = ms_cfgp_int(p, g, gpath, "lcore", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "lcore", "the lcore the worker runs on");
-	join(path, sizeof(path), gpath, "lcore");
+		return ms_cfgp_missing(p, g, gpath, "lcore", "the lcore the worker runs on");
+	ms_cfgp_join(path, sizeof(path), gpath, "lcore");
 	if ((unsigned)lcore == cfg->eal.main_lcore)
-		return bad(p, config_setting_get_member(g, "lcore"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "lcore"), path,
 			   "%lld is eal.main_lcore, which runs the control thread", lcore);
 	for (unsigned i = 0; i < w; i++)
 		if (cfg->workers[i].lcore == (unsigned)lcore)
-			return bad(p, config_setting_get_member(g, "lcore"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(g, "lcore"), path,
 				   "%lld is already the lcore of workers[%u]", lcore, i);
 	wc->lcore = (unsigned)lcore;
 
-	if ((ret = get_str_list(p, g, gpath, "queues", &list)) < 0)
+	if ((ret = ms_cfgp_str_list(p, g, gpath, "queues", &list)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "queues", "the \"port:queue\" pairs the worker polls");
-	join(lpath, sizeof(lpath), gpath, "queues");
+		return ms_cfgp_missing(p, g, gpath, "queues", "the \"port:queue\" pairs the worker polls");
+	ms_cfgp_join(lpath, sizeof(lpath), gpath, "queues");
 	if (config_setting_length(list) < 1 ||
 	    config_setting_length(list) > MS_CFG_MAX_WORKER_QUEUES)
-		return bad(p, list, lpath, "%d queues, a worker polls 1 to %d",
+		return ms_cfgp_bad(p, list, lpath, "%d queues, a worker polls 1 to %d",
 			   config_setting_length(list), MS_CFG_MAX_WORKER_QUEUES);
 	for (int i = 0; i < config_setting_length(list); i++) {
 		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
@@ -912,20 +633,20 @@ parse_worker(struct pctx *p, const config_setting_t *g, unsigned w,
 		unsigned long q;
 		int port;
 
-		elem(path, sizeof(path), lpath, (unsigned)i);
+		ms_cfgp_elem(path, sizeof(path), lpath, (unsigned)i);
 		if (colon == NULL || colon == str || (size_t)(colon - str) >= sizeof(name) ||
-		    !parse_uint(colon + 1, strlen(colon + 1), 65535, &q))
-			return bad(p, s, path, "'%s' is not \"port:queue\"", str);
+		    !ms_cfgp_uint(colon + 1, strlen(colon + 1), 65535, &q))
+			return ms_cfgp_bad(p, s, path, "'%s' is not \"port:queue\"", str);
 		memcpy(name, str, (size_t)(colon - str));
 		name[colon - str] = '\0';
 		port = ms_config_port_index(cfg, name);
 		if (port < 0)
-			return bad(p, s, path, "'%s': there is no port '%s'", str, name);
+			return ms_cfgp_bad(p, s, path, "'%s': there is no port '%s'", str, name);
 		if (q >= MS_CFG_MAX_QUEUES)
-			return bad(p, s, path, "'%s': queue %lu is outside 0..%d", str, q,
+			return ms_cfgp_bad(p, s, path, "'%s': queue %lu is outside 0..%d", str, q,
 				   MS_CFG_MAX_QUEUES - 1);
 		if (owner[port][q] != 0)
-			return bad(p, s, path, "'%s' is already polled by workers[%u]", str,
+			return ms_cfgp_bad(p, s, path, "'%s' is already polled by workers[%u]", str,
 				   owner[port][q] - 1u);
 		owner[port][q] = (uint8_t)(w + 1);
 		wc->queues[i].port = (uint16_t)port;
@@ -936,20 +657,20 @@ parse_worker(struct pctx *p, const config_setting_t *g, unsigned w,
 }
 
 static int
-parse_workers(struct pctx *p, const config_setting_t *root)
+parse_workers(struct ms_cfgp *p, const config_setting_t *root)
 {
 	struct ms_config *cfg = p->cfg;
 	uint8_t owner[MS_CFG_MAX_PORTS][MS_CFG_MAX_QUEUES];
 	const config_setting_t *list;
-	int ret = get_group_list(p, root, "", "workers", &list);
+	int ret = ms_cfgp_group_list(p, root, "", "workers", &list);
 
 	RTE_BUILD_BUG_ON(MS_CFG_MAX_WORKERS > UINT8_MAX - 1);
 	if (ret < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, NULL, "", "workers", "at least one worker ( { lcore; queues; } )");
+		return ms_cfgp_missing(p, NULL, "", "workers", "at least one worker ( { lcore; queues; } )");
 	if (config_setting_length(list) < 1 || config_setting_length(list) > MS_CFG_MAX_WORKERS)
-		return bad(p, list, "workers", "%d workers, at least 1 and at most %d",
+		return ms_cfgp_bad(p, list, "workers", "%d workers, at least 1 and at most %d",
 			   config_setting_length(list), MS_CFG_MAX_WORKERS);
 	memset(owner, 0, sizeof(owner));
 	for (int i = 0; i < config_setting_length(list); i++) {
@@ -966,11 +687,11 @@ parse_workers(struct pctx *p, const config_setting_t *root)
 			if (owner[port][q] != 0)
 				n = q + 1;
 		if (n == 0)
-			return bad(p, list, "workers", "no worker polls port '%s'",
+			return ms_cfgp_bad(p, list, "workers", "no worker polls port '%s'",
 				   cfg->ports[port].name);
 		for (unsigned q = 0; q < n; q++)
 			if (owner[port][q] == 0)
-				return bad(p, list, "workers",
+				return ms_cfgp_bad(p, list, "workers",
 					   "port '%s': queue %u is polled but queue %u is not (the queues of a port are 0..n-1)",
 					   cfg->ports[port].name, n - 1, q);
 		cfg->ports[port].nb_rx_queues = (uint16_t)n;
@@ -991,32 +712,32 @@ struct endpoint {
 };
 
 static int
-parse_keys(struct pctx *p, const config_setting_t *g, const char *gpath, const char *name,
+parse_keys(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, const char *name,
 	   const char *roc_name, enum ms_srtp_suite suite, struct ms_leg_keys *k)
 {
 	config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN];
+	char path[MS_CFGP_PATH_LEN];
 	const char *str = NULL, *why = NULL;
 	int ret;
 
-	if ((ret = get_str(p, g, gpath, name, &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, name, &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, name, "an SDES key \"inline:...\"");
-	join(path, sizeof(path), gpath, name);
+		return ms_cfgp_missing(p, g, gpath, name, "an SDES key \"inline:...\"");
+	ms_cfgp_join(path, sizeof(path), gpath, name);
 	k->ctx.suite = suite;
 	k->ctx.nb_keys = 1;
 	ret = ms_sdes_parse(str, suite, &k->ctx.keys[0], &k->ctx.mki_len, &why);
 	if (ret < 0)
-		return bad(p, s, path, "%s", why);
+		return ms_cfgp_bad(p, s, path, "%s", why);
 	if (ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0)
-		return bad(p, s, path, "%s", why);
-	ret = get_u32(p, g, gpath, roc_name, 0, UINT32_MAX, &k->initial_roc);
+		return ms_cfgp_bad(p, s, path, "%s", why);
+	ret = ms_cfgp_u32(p, g, gpath, roc_name, 0, UINT32_MAX, &k->initial_roc);
 	return ret < 0 ? ret : 0;
 }
 
 static int
-parse_leg(struct pctx *p, const config_setting_t *g, const char *gpath, struct ms_leg_cfg *leg)
+parse_leg(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, struct ms_leg_cfg *leg)
 {
 	static const char *const known[] = {"port", "local", "rtcp", "peer", "peer_rtcp",
 					    "strict_source", "mode", "suite", "recv_key",
@@ -1027,136 +748,136 @@ parse_leg(struct pctx *p, const config_setting_t *g, const char *gpath, struct m
 	const struct ms_config *cfg = p->cfg;
 	const struct ms_port_cfg *pc;
 	const config_setting_t *s;
-	char path[PATH_LEN];
+	char path[MS_CFGP_PATH_LEN];
 	const char *str = NULL;
 	long long v;
 	int ret, mode, port;
 
-	if ((ret = check_known(p, g, gpath, known)) < 0)
+	if ((ret = ms_cfgp_check_known(p, g, gpath, known)) < 0)
 		return ret;
 
 	/* port */
-	if ((ret = get_str(p, g, gpath, "port", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "port", &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "port", "the name of the port the leg is on");
+		return ms_cfgp_missing(p, g, gpath, "port", "the name of the port the leg is on");
 	port = ms_config_port_index(cfg, str);
 	if (port < 0)
-		return bad(p, config_setting_get_member(g, "port"), join(path, sizeof(path), gpath, "port"),
+		return ms_cfgp_bad(p, config_setting_get_member(g, "port"), ms_cfgp_join(path, sizeof(path), gpath, "port"),
 			   "there is no port '%s'", str);
 	leg->port = (uint16_t)port;
 	pc = &cfg->ports[port];
 
 	/* local */
-	if ((ret = get_str(p, g, gpath, "local", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "local", &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "local", "\"address:port\" of the leg on its port");
+		return ms_cfgp_missing(p, g, gpath, "local", "\"address:port\" of the leg on its port");
 	s = config_setting_get_member(g, "local");
-	join(path, sizeof(path), gpath, "local");
+	ms_cfgp_join(path, sizeof(path), gpath, "local");
 	if (ms_addr_port_parse(str, &leg->local, &leg->local_port) < 0)
-		return bad(p, s, path, "'%s' is not \"address:port\" or \"[v6 address]:port\"", str);
+		return ms_cfgp_bad(p, s, path, "'%s' is not \"address:port\" or \"[v6 address]:port\"", str);
 	if (ms_port_l3_own(&pc->l3, &leg->local) == NULL)
-		return bad(p, s, path, "'%s': the address is not one of port '%s''s addresses", str,
+		return ms_cfgp_bad(p, s, path, "'%s': the address is not one of port '%s''s addresses", str,
 			   pc->name);
 	if (leg->local_port < pc->media_port_min || leg->local_port > pc->media_port_max)
-		return bad(p, s, path, "'%s': UDP port %u is outside media_ports %u-%u of port '%s'",
+		return ms_cfgp_bad(p, s, path, "'%s': UDP port %u is outside media_ports %u-%u of port '%s'",
 			   str, leg->local_port, pc->media_port_min, pc->media_port_max, pc->name);
 
 	/* rtcp */
 	s = config_setting_get_member(g, "rtcp");
-	join(path, sizeof(path), gpath, "rtcp");
+	ms_cfgp_join(path, sizeof(path), gpath, "rtcp");
 	if (s == NULL) {
 		if (leg->local_port == 65535 || leg->local_port + 1 > pc->media_port_max)
-			return bad(p, g, path,
+			return ms_cfgp_bad(p, g, path,
 				   "the default, local port + 1 = %u, is outside media_ports %u-%u of port '%s': set rtcp",
 				   leg->local_port + 1u, pc->media_port_min, pc->media_port_max,
 				   pc->name);
 		leg->local_rtcp_port = (uint16_t)(leg->local_port + 1);
 	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (strcmp(config_setting_get_string(s), "mux") != 0)
-			return bad(p, s, path, "'%s' is not \"mux\" or a UDP port",
+			return ms_cfgp_bad(p, s, path, "'%s' is not \"mux\" or a UDP port",
 				   config_setting_get_string(s));
 		leg->rtcp_mux = true;
 		leg->local_rtcp_port = leg->local_port;
 	} else {
-		if ((ret = get_int(p, g, gpath, "rtcp", 1, 65535, &v)) < 0)
+		if ((ret = ms_cfgp_int(p, g, gpath, "rtcp", 1, 65535, &v)) < 0)
 			return ret;
 		if (v == leg->local_port)
-			return bad(p, s, path, "%lld is the RTP port: write rtcp = \"mux\"", v);
+			return ms_cfgp_bad(p, s, path, "%lld is the RTP port: write rtcp = \"mux\"", v);
 		if (v < pc->media_port_min || v > pc->media_port_max)
-			return bad(p, s, path, "%lld is outside media_ports %u-%u of port '%s'", v,
+			return ms_cfgp_bad(p, s, path, "%lld is outside media_ports %u-%u of port '%s'", v,
 				   pc->media_port_min, pc->media_port_max, pc->name);
 		leg->local_rtcp_port = (uint16_t)v;
 	}
 
 	/* peer, peer_rtcp */
-	if ((ret = get_str(p, g, gpath, "peer", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "peer", &str)) < 0)
 		return ret;
 	s = config_setting_get_member(g, "peer");
-	join(path, sizeof(path), gpath, "peer");
+	ms_cfgp_join(path, sizeof(path), gpath, "peer");
 	if (ret == 0 || strcmp(str, "learn") == 0) {
 		leg->peer_learn = true;
 	} else {
 		if (ms_addr_port_parse(str, &leg->peer, &leg->peer_port) < 0)
-			return bad(p, s, path,
+			return ms_cfgp_bad(p, s, path,
 				   "'%s' is not \"learn\", \"address:port\" or \"[v6 address]:port\"",
 				   str);
 		if (leg->peer.family != leg->local.family)
-			return bad(p, s, path, "'%s' is an %s address, local is %s", str,
-				   family_str(leg->peer.family), family_str(leg->local.family));
-		if (!is_unicast(&leg->peer))
-			return bad(p, s, path, "'%s' is not a unicast address", str);
+			return ms_cfgp_bad(p, s, path, "'%s' is an %s address, local is %s", str,
+				   ms_cfgp_family(leg->peer.family), ms_cfgp_family(leg->local.family));
+		if (!ms_cfgp_unicast(&leg->peer))
+			return ms_cfgp_bad(p, s, path, "'%s' is not a unicast address", str);
 	}
 	s = config_setting_get_member(g, "peer_rtcp");
-	join(path, sizeof(path), gpath, "peer_rtcp");
-	if ((ret = get_int(p, g, gpath, "peer_rtcp", 1, 65535, &v)) < 0)
+	ms_cfgp_join(path, sizeof(path), gpath, "peer_rtcp");
+	if ((ret = ms_cfgp_int(p, g, gpath, "peer_rtcp", 1, 65535, &v)) < 0)
 		return ret;
 	if (ret > 0) {
 		if (leg->rtcp_mux)
-			return bad(p, s, path,
+			return ms_cfgp_bad(p, s, path,
 				   "not with rtcp = \"mux\": RTCP goes to the peer's RTP port");
 		leg->peer_rtcp_port = (uint16_t)v;
 	} else if (leg->rtcp_mux) {
 		leg->peer_rtcp_port = leg->peer_port; /* 0 while learning */
 	} else if (!leg->peer_learn) {
 		if (leg->peer_port == 65535)
-			return bad(p, g, path,
+			return ms_cfgp_bad(p, g, path,
 				   "the default, peer port + 1, is not a UDP port: set peer_rtcp");
 		leg->peer_rtcp_port = (uint16_t)(leg->peer_port + 1);
 	}
-	if ((ret = get_bool(p, g, gpath, "strict_source", &leg->strict_source)) < 0)
+	if ((ret = ms_cfgp_bool(p, g, gpath, "strict_source", &leg->strict_source)) < 0)
 		return ret;
 
 	/* mode, suite, keys */
-	if ((ret = get_str(p, g, gpath, "mode", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "mode", &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "mode", "\"rtp\", \"authenticated\" or \"encrypted\"");
+		return ms_cfgp_missing(p, g, gpath, "mode", "\"rtp\", \"authenticated\" or \"encrypted\"");
 	mode = ms_leg_mode_from_str(str);
 	if (mode < 0)
-		return bad(p, config_setting_get_member(g, "mode"),
-			   join(path, sizeof(path), gpath, "mode"),
+		return ms_cfgp_bad(p, config_setting_get_member(g, "mode"),
+			   ms_cfgp_join(path, sizeof(path), gpath, "mode"),
 			   "'%s' is not \"rtp\", \"authenticated\" or \"encrypted\"", str);
 	leg->mode = (uint8_t)mode;
 	if (mode == MS_LEG_RTP) {
 		for (unsigned i = 0; i < RTE_DIM(keyed); i++) {
 			s = config_setting_get_member(g, keyed[i]);
 			if (s != NULL)
-				return bad(p, s, join(path, sizeof(path), gpath, keyed[i]),
+				return ms_cfgp_bad(p, s, ms_cfgp_join(path, sizeof(path), gpath, keyed[i]),
 					   "an rtp leg has no SRTP keys (mode rtp)");
 		}
 	} else {
 		int suite;
 
-		if ((ret = get_str(p, g, gpath, "suite", &str)) < 0)
+		if ((ret = ms_cfgp_str(p, g, gpath, "suite", &str)) < 0)
 			return ret;
 		if (ret == 0)
-			return missing(p, g, gpath, "suite",
+			return ms_cfgp_missing(p, g, gpath, "suite",
 				       mode == MS_LEG_ENCRYPTED ? "required for mode encrypted"
 								: "required for mode authenticated");
 		s = config_setting_get_member(g, "suite");
-		join(path, sizeof(path), gpath, "suite");
+		ms_cfgp_join(path, sizeof(path), gpath, "suite");
 		suite = ms_srtp_suite_from_name(str);
 		if (suite < 0) {
 			char names[256] = "";
@@ -1171,10 +892,10 @@ parse_leg(struct pctx *p, const config_setting_t *g, const char *gpath, struct m
 					break;
 				off += (size_t)n;
 			}
-			return bad(p, s, path, "'%s' is not a suite (%s)", str, names);
+			return ms_cfgp_bad(p, s, path, "'%s' is not a suite (%s)", str, names);
 		}
 		if (ms_leg_mode_of_suite((enum ms_srtp_suite)suite) != (enum ms_leg_mode)mode)
-			return bad(p, s, path, "%s is not an %s suite (mode %s)", str,
+			return ms_cfgp_bad(p, s, path, "%s is not an %s suite (mode %s)", str,
 				   ms_leg_mode_str((enum ms_leg_mode)mode),
 				   ms_leg_mode_str((enum ms_leg_mode)mode));
 		ret = parse_keys(p, g, gpath, "recv_key", "recv_roc", (enum ms_srtp_suite)suite,
@@ -1186,14 +907,14 @@ parse_leg(struct pctx *p, const config_setting_t *g, const char *gpath, struct m
 		if (ret < 0)
 			return ret;
 	}
-	ret = get_u16(p, g, gpath, "replay_window", MS_SRTP_REPLAY_WINDOW_MIN,
+	ret = ms_cfgp_u16(p, g, gpath, "replay_window", MS_SRTP_REPLAY_WINDOW_MIN,
 		      MS_SRTP_REPLAY_WINDOW_MAX, &leg->replay_window);
 	return ret < 0 ? ret : 0;
 }
 
 /* Adds a leg's local end; refuses one that another leg has. */
 static int
-add_endpoint(struct pctx *p, const config_setting_t *g, const char *gpath, struct endpoint *eps,
+add_endpoint(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, struct endpoint *eps,
 	     unsigned *nb, const struct ms_leg_cfg *leg, uint32_t session, uint8_t legno, bool rtcp)
 {
 	struct endpoint e = {
@@ -1206,11 +927,11 @@ add_endpoint(struct pctx *p, const config_setting_t *g, const char *gpath, struc
 	};
 	const char *name = rtcp ? "rtcp" : "local";
 	const config_setting_t *s = config_setting_get_member(g, name);
-	char path[PATH_LEN], a[MS_ADDR_STRLEN];
+	char path[MS_CFGP_PATH_LEN], a[MS_ADDR_STRLEN];
 
 	for (unsigned i = 0; i < *nb; i++)
 		if (eps[i].port == e.port && eps[i].udp == e.udp && ms_addr_equal(&eps[i].addr, &e.addr))
-			return bad(p, s ? s : g, join(path, sizeof(path), gpath, name),
+			return ms_cfgp_bad(p, s ? s : g, ms_cfgp_join(path, sizeof(path), gpath, name),
 				   "%s port %u on port '%s' is already the %s port of sessions[%u].legs[%u]",
 				   ms_addr_str(&e.addr, a, sizeof(a)), e.udp,
 				   p->cfg->ports[e.port].name, eps[i].rtcp ? "RTCP" : "RTP",
@@ -1224,52 +945,52 @@ session_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n > 0 && n < sizeof(((struct ms_session_cfg *)NULL)->name) && printable(s, false);
+	return n > 0 && n < sizeof(((struct ms_session_cfg *)NULL)->name) && ms_cfgp_printable(s, false);
 }
 
 static int
-parse_session(struct pctx *p, const config_setting_t *g, uint32_t idx, struct endpoint *eps,
+parse_session(struct ms_cfgp *p, const config_setting_t *g, uint32_t idx, struct endpoint *eps,
 	      unsigned *nb_eps)
 {
 	static const char *const known[] = {"name", "legs", NULL};
 	struct ms_config *cfg = p->cfg;
 	struct ms_session_cfg *sc = &cfg->sessions[idx];
 	const config_setting_t *legs;
-	char gpath[PATH_LEN], path[PATH_LEN], lpath[PATH_LEN];
+	char gpath[MS_CFGP_PATH_LEN], path[MS_CFGP_PATH_LEN], lpath[MS_CFGP_PATH_LEN];
 	const char *str = NULL;
 	int ret;
 
-	elem(gpath, sizeof(gpath), "sessions", idx);
-	if ((ret = check_known(p, g, gpath, known)) < 0)
+	ms_cfgp_elem(gpath, sizeof(gpath), "sessions", idx);
+	if ((ret = ms_cfgp_check_known(p, g, gpath, known)) < 0)
 		return ret;
-	if ((ret = get_str(p, g, gpath, "name", &str)) < 0)
+	if ((ret = ms_cfgp_str(p, g, gpath, "name", &str)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "name", "the session's name");
-	join(path, sizeof(path), gpath, "name");
+		return ms_cfgp_missing(p, g, gpath, "name", "the session's name");
+	ms_cfgp_join(path, sizeof(path), gpath, "name");
 	if (!session_name_valid(str))
-		return bad(p, config_setting_get_member(g, "name"), path,
+		return ms_cfgp_bad(p, config_setting_get_member(g, "name"), path,
 			   "'%s' is not 1 to %zu printable characters without blanks", str,
 			   sizeof(sc->name) - 1);
 	for (uint32_t i = 0; i < idx; i++)
 		if (strcmp(cfg->sessions[i].name, str) == 0)
-			return bad(p, config_setting_get_member(g, "name"), path,
+			return ms_cfgp_bad(p, config_setting_get_member(g, "name"), path,
 				   "'%s' is already the name of sessions[%u]", str, i);
 	snprintf(sc->name, sizeof(sc->name), "%s", str);
 
-	if ((ret = get_group_list(p, g, gpath, "legs", &legs)) < 0)
+	if ((ret = ms_cfgp_group_list(p, g, gpath, "legs", &legs)) < 0)
 		return ret;
 	if (ret == 0)
-		return missing(p, g, gpath, "legs", "the session's two legs ( { ... }, { ... } )");
-	join(path, sizeof(path), gpath, "legs");
+		return ms_cfgp_missing(p, g, gpath, "legs", "the session's two legs ( { ... }, { ... } )");
+	ms_cfgp_join(path, sizeof(path), gpath, "legs");
 	if (config_setting_length(legs) != 2)
-		return bad(p, legs, path, "%d legs, a session has exactly 2",
+		return ms_cfgp_bad(p, legs, path, "%d legs, a session has exactly 2",
 			   config_setting_length(legs));
 	for (unsigned l = 0; l < 2; l++) {
 		const config_setting_t *lg = config_setting_get_elem(legs, l);
 		struct ms_leg_cfg *leg = &sc->legs[l];
 
-		elem(lpath, sizeof(lpath), path, l);
+		ms_cfgp_elem(lpath, sizeof(lpath), path, l);
 		if ((ret = parse_leg(p, lg, lpath, leg)) < 0)
 			return ret;
 		snprintf(leg->session, sizeof(leg->session), "%s", sc->name);
@@ -1283,14 +1004,14 @@ parse_session(struct pctx *p, const config_setting_t *g, uint32_t idx, struct en
 }
 
 static int
-parse_sessions(struct pctx *p, const config_setting_t *root)
+parse_sessions(struct ms_cfgp *p, const config_setting_t *root)
 {
 	struct ms_config *cfg = p->cfg;
 	const config_setting_t *list;
 	struct endpoint *eps;
 	unsigned nb_eps = 0;
 	uint32_t n;
-	int ret = get_group_list(p, root, "", "sessions", &list);
+	int ret = ms_cfgp_group_list(p, root, "", "sessions", &list);
 
 	if (ret <= 0)
 		return ret;
@@ -1298,11 +1019,11 @@ parse_sessions(struct pctx *p, const config_setting_t *root)
 	if (n == 0)
 		return 0;
 	if (n > MS_CFG_MAX_SESSIONS)
-		return bad(p, list, "sessions",
+		return ms_cfgp_bad(p, list, "sessions",
 			   "%u sessions, at most %u in the file (install more through the control socket)",
 			   n, MS_CFG_MAX_SESSIONS);
 	if ((uint64_t)n * 2 > cfg->limits.legs)
-		return bad(p, list, "sessions", "%u sessions need %u legs, more than limits.legs = %u",
+		return ms_cfgp_bad(p, list, "sessions", "%u sessions need %u legs, more than limits.legs = %u",
 			   n, n * 2, cfg->limits.legs);
 	cfg->sessions = ms_secmem_alloc(n * sizeof(*cfg->sessions));
 	eps = calloc((size_t)n * 4, sizeof(*eps));
@@ -1401,7 +1122,7 @@ check_int_literals(const char *t, char *err, size_t errlen)
 			if (*c == 'L' || c == d)
 				continue;
 			if (big || v > (neg ? 2147483648ull : 2147483647ull))
-				return fail(err, errlen,
+				return ms_cfgp_fail(err, errlen,
 					    "line %d: %s: %.*s does not fit in 32 bits: write %.*sL (a 64-bit integer)",
 					    line, name[0] ? name : "value", (int)(c - start), start,
 					    (int)(c - start), start);
@@ -1416,9 +1137,10 @@ static int
 parse(config_t *lc, struct ms_config *cfg, char *err, size_t errlen)
 {
 	static const char *const known[] = {"eal", "crypto", "mbufs", "limits", "ports",
-					    "workers", "stats_interval_ms", "sessions", NULL};
+					    "workers", "stats_interval_ms", "sessions", "control",
+					    NULL};
 	const config_setting_t *root = config_root_setting(lc);
-	struct pctx p = {.err = err, .errlen = errlen, .cfg = cfg};
+	struct ms_cfgp p = {.err = err, .errlen = errlen, .cfg = cfg};
 	const config_setting_t *g = NULL;
 	unsigned nb_neigh = 0;
 	int ret;
@@ -1432,18 +1154,18 @@ parse(config_t *lc, struct ms_config *cfg, char *err, size_t errlen)
 	cfg->limits.legs = 4096;
 	cfg->limits.neighbours = 1024;
 
-	if ((ret = check_known(&p, root, "", known)) < 0)
+	if ((ret = ms_cfgp_check_known(&p, root, "", known)) < 0)
 		return ret;
-	if ((ret = get_group(&p, root, "", "eal", &g)) < 0 ||
+	if ((ret = ms_cfgp_group(&p, root, "", "eal", &g)) < 0 ||
 	    (ret > 0 && (ret = parse_eal(&p, g, &cfg->eal)) < 0))
 		return ret;
-	if ((ret = get_group(&p, root, "", "crypto", &g)) < 0 ||
+	if ((ret = ms_cfgp_group(&p, root, "", "crypto", &g)) < 0 ||
 	    (ret > 0 && (ret = parse_crypto(&p, g, &cfg->crypto)) < 0))
 		return ret;
-	if ((ret = get_group(&p, root, "", "mbufs", &g)) < 0 ||
+	if ((ret = ms_cfgp_group(&p, root, "", "mbufs", &g)) < 0 ||
 	    (ret > 0 && (ret = parse_mbufs(&p, g, &cfg->mbufs)) < 0))
 		return ret;
-	if ((ret = get_group(&p, root, "", "limits", &g)) < 0 ||
+	if ((ret = ms_cfgp_group(&p, root, "", "limits", &g)) < 0 ||
 	    (ret > 0 && (ret = parse_limits(&p, g, &cfg->limits)) < 0))
 		return ret;
 	if ((ret = parse_ports(&p, root)) < 0)
@@ -1451,13 +1173,15 @@ parse(config_t *lc, struct ms_config *cfg, char *err, size_t errlen)
 	for (uint16_t i = 0; i < cfg->nb_ports; i++)
 		nb_neigh += cfg->ports[i].nb_neighbours;
 	if (nb_neigh > cfg->limits.neighbours)
-		return bad(&p, config_setting_get_member(root, "limits"), "limits.neighbours",
+		return ms_cfgp_bad(&p, config_setting_get_member(root, "limits"), "limits.neighbours",
 			   "%u is less than the %u static neighbours of the ports",
 			   cfg->limits.neighbours, nb_neigh);
 	if ((ret = parse_workers(&p, root)) < 0)
 		return ret;
-	if ((ret = get_u32(&p, root, "", "stats_interval_ms", 0, 3600000,
+	if ((ret = ms_cfgp_u32(&p, root, "", "stats_interval_ms", 0, 3600000,
 			   &cfg->stats_interval_ms)) < 0)
+		return ret;
+	if ((ret = ms_cfgp_control(&p, root)) < 0)
 		return ret;
 	return parse_sessions(&p, root);
 }
@@ -1509,7 +1233,7 @@ ms_config_parse(const char *text, struct ms_config *cfg, char *err, size_t errle
 	config_init(&lc);
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
 		memset(cfg, 0, sizeof(*cfg));
-		ret = fail(err, errlen, "line %d: %s", config_error_line(&lc), config_error_text(&lc));
+		ret = ms_cfgp_fail(err, errlen, "line %d: %s", config_error_line(&lc), config_error_text(&lc));
 	} else {
 		ret = parse_config(&lc, cfg, err, errlen);
 	}
@@ -1528,7 +1252,7 @@ read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 	int ret = 0;
 
 	if (f == NULL)
-		return fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return ms_cfgp_fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 	for (;;) {
 		size_t got;
 
@@ -1538,7 +1262,7 @@ read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 			char *nbuf = ncap <= MS_CFG_MAX_FILE + 1 ? malloc(ncap) : NULL;
 
 			if (nbuf == NULL) {
-				ret = fail(err, errlen, "%s: %s", path,
+				ret = ms_cfgp_fail(err, errlen, "%s: %s", path,
 					   ncap > MS_CFG_MAX_FILE + 1 ? "larger than 16 MiB" : "out of memory");
 				break;
 			}
@@ -1554,7 +1278,7 @@ read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 		n += got;
 		if (got == 0) {
 			if (ferror(f))
-				ret = fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+				ret = ms_cfgp_fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 			break;
 		}
 	}
@@ -1570,7 +1294,7 @@ read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 	if (memchr(buf, '\0', n) != NULL) {
 		ms_secure_zero(buf, cap);
 		free(buf);
-		return fail(err, errlen, "%s: not a text file (it holds a NUL byte)", path);
+		return ms_cfgp_fail(err, errlen, "%s: not a text file (it holds a NUL byte)", path);
 	}
 	*text = buf;
 	*len = cap;
@@ -1618,6 +1342,7 @@ void
 ms_config_free(struct ms_config *cfg)
 {
 	ms_config_drop_sessions(cfg);
+	ms_ctl_cfg_free(&cfg->control);
 	for (unsigned i = 0; i < cfg->eal.nb_args && i < MS_CFG_MAX_EAL_ARGS; i++) {
 		free(cfg->eal.args[i]);
 		cfg->eal.args[i] = NULL;

@@ -90,6 +90,81 @@ struct ms_session_cfg {
 	struct ms_leg_cfg legs[2];
 };
 
+/* ---- the control plane (control = { ... }): listeners, profiles, clients ---- */
+
+#define MS_CTL_NAME_MAX 63         /* profile and client names */
+#define MS_CTL_DESC_MAX 255        /* profile descriptions */
+#define MS_CTL_SUBJECTS_MAX 4096   /* the seed's X.509 subject name field */
+#define MS_CTL_MAX_LISTENERS 8
+#define MS_CTL_MAX_PROFILES 1024
+#define MS_CTL_MAX_CLIENTS 4096
+#define MS_CTL_MAX_IDS 32          /* uids and gids of a Unix listener */
+#define MS_CTL_MAX_CLIENT_PROFILES 16
+#define MS_CTL_PATH_MAX 255
+
+enum ms_transport { MS_TRANSPORT_UNIX, MS_TRANSPORT_TLS };
+
+struct ms_listener_cfg {
+	uint8_t transport; /* enum ms_transport */
+	/* unix */
+	char path[108];    /* sun_path */
+	uint32_t mode;     /* file mode of the socket */
+	unsigned nb_uids, nb_gids;
+	uint32_t uids[MS_CTL_MAX_IDS];
+	uint32_t gids[MS_CTL_MAX_IDS];
+	char profile[MS_CTL_NAME_MAX + 1];
+	/* tls */
+	struct ms_addr address;
+	uint16_t port;
+	char certificate[MS_CTL_PATH_MAX + 1];
+	char key[MS_CTL_PATH_MAX + 1];
+	char ca_file[MS_CTL_PATH_MAX + 1];
+	char ca_path[MS_CTL_PATH_MAX + 1];
+};
+
+/* A security profile (the seed's SIP trunk security profile, for control clients). */
+struct ms_profile_cfg {
+	char name[MS_CTL_NAME_MAX + 1];
+	char description[MS_CTL_DESC_MAX + 1];
+	uint8_t transport;     /* enum ms_transport */
+	uint8_t security_mode; /* enum ms_leg_mode: the lowest protection a leg may have */
+	bool digest;
+	bool app_authorization;
+	bool accept_subscription;
+	bool accept_redirect;
+	bool accept_notification;
+	bool accept_replacement;
+	uint16_t incoming_port; /* tls: the listener port; unix: 0 */
+	uint32_t nonce_validity; /* seconds */
+	char subjects[MS_CTL_SUBJECTS_MAX + 1];
+};
+
+/* An identity digest authentication proves, with what it may do. */
+struct ms_client_cfg {
+	char name[MS_CTL_NAME_MAX + 1];
+	char ha1[65];        /* SHA-256(name:realm:password), hex */
+	uint64_t operations; /* bit per enum ms_op */
+	unsigned nb_profiles; /* 0: any profile */
+	char profiles[MS_CTL_MAX_CLIENT_PROFILES][MS_CTL_NAME_MAX + 1];
+};
+
+struct ms_ctl_cfg {
+	char realm[MS_CTL_NAME_MAX + 1];
+	uint32_t max_message;     /* bytes per message, newline included */
+	uint32_t max_connections;
+	uint32_t request_ids;     /* mutating requests remembered for retries */
+	uint32_t event_buffer;    /* bytes of events queued for a slow subscriber */
+	uint32_t watch_ms;        /* how often sessions are watched for events */
+	uint32_t auth_failure_burst; /* leg.auth_failures after this many per watch */
+	char capture_dir[MS_CTL_PATH_MAX + 1];
+	unsigned nb_listeners;
+	struct ms_listener_cfg listeners[MS_CTL_MAX_LISTENERS];
+	unsigned nb_profiles;
+	struct ms_profile_cfg *profiles; /* malloc'd */
+	unsigned nb_clients;
+	struct ms_client_cfg *clients;   /* malloc'd; HA1s are not keys, but wiped too */
+};
+
 struct ms_config {
 	struct ms_crypto_cfg crypto;
 	struct ms_eal_cfg eal;
@@ -102,6 +177,7 @@ struct ms_config {
 	uint32_t nb_sessions;
 	struct ms_session_cfg *sessions; /* in secret memory */
 	uint32_t stats_interval_ms;      /* mediasecd prints counters this often; 0: only at exit */
+	struct ms_ctl_cfg control;
 };
 
 /* conf/mediasec.conf as built into the programs */
@@ -116,6 +192,8 @@ int ms_config_load(const char *path, struct ms_config *cfg, char *err, size_t er
 int ms_config_parse(const char *text, struct ms_config *cfg, char *err, size_t errlen);
 /* Wipes and frees the sessions (keys) and EAL arguments. */
 void ms_config_free(struct ms_config *cfg);
+/* Frees the control section's profiles and clients. */
+void ms_ctl_cfg_free(struct ms_ctl_cfg *c);
 /* Wipes and frees only the sessions, once they are installed. */
 void ms_config_drop_sessions(struct ms_config *cfg);
 

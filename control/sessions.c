@@ -11,43 +11,46 @@
 #include "sessions.h"
 
 static void
-take_sessions(struct ms_file_sessions *fs, struct ms_config *cfg, uint32_t (*ids)[2])
+take_sessions(struct ms_file_sessions *fs, struct ms_config *cfg)
 {
 	fs->nb = cfg->nb_sessions;
 	fs->cfg = cfg->sessions;
-	fs->leg_ids = ids;
 	cfg->sessions = NULL;
 	cfg->nb_sessions = 0;
 }
 
+static int
+add(struct ms_store *st, struct ms_session_cfg *sc, uint32_t idx, char *err, size_t errlen)
+{
+	struct ms_call *c;
+	struct ms_jerr e;
+
+	if (ms_store_add(st, sc->name, sc->legs, MS_CALL_CONFIG, NULL, NULL, &c, &e) == 0)
+		return 0;
+	snprintf(err, errlen, "sessions[%u] (%s)%s%s: %s", idx, sc->name, e.field[0] ? "." : "",
+		 e.field, e.msg);
+	return e.code == 409 ? -EEXIST : e.code == 507 ? -ENOSPC : -EINVAL;
+}
+
 int
-ms_file_sessions_install(struct ms_file_sessions *fs, struct ms_legtab *t, struct ms_config *cfg,
+ms_file_sessions_install(struct ms_file_sessions *fs, struct ms_store *st, struct ms_config *cfg,
 			 char *err, size_t errlen)
 {
-	uint32_t (*ids)[2] = calloc(cfg->nb_sessions ? cfg->nb_sessions : 1, sizeof(*ids));
 	uint32_t done;
 	int ret = 0;
 
 	memset(fs, 0, sizeof(*fs));
-	if (ids == NULL)
-		return -ENOMEM;
 	for (done = 0; done < cfg->nb_sessions; done++) {
-		char why[256];
-
-		ret = ms_session_add(t, cfg->sessions[done].legs, ids[done], why, sizeof(why));
-		if (ret < 0) {
-			snprintf(err, errlen, "sessions[%u] (%s): %s", done, cfg->sessions[done].name,
-				 why);
+		ret = add(st, &cfg->sessions[done], done, err, errlen);
+		if (ret < 0)
 			break;
-		}
 	}
 	if (ret < 0) {
 		while (done-- > 0)
-			ms_session_del(t, ids[done][0]);
-		free(ids);
+			ms_store_del(st, ms_store_find(st, cfg->sessions[done].name), "config");
 		return ret;
 	}
-	take_sessions(fs, cfg, ids);
+	take_sessions(fs, cfg);
 	return 0;
 }
 
@@ -91,98 +94,90 @@ same_peer(const struct ms_leg_cfg *a, const struct ms_leg_cfg *b)
 	       a->peer_rtcp_port == b->peer_rtcp_port;
 }
 
+/* The file's session as installed now, NULL when it is gone (a client deleted it). */
+static struct ms_call *
+installed(struct ms_store *st, const char *name)
+{
+	struct ms_call *c = ms_store_find(st, name);
+
+	return c != NULL && c->origin == MS_CALL_CONFIG ? c : NULL;
+}
+
 int
-ms_file_sessions_reload(struct ms_file_sessions *fs, struct ms_legtab *t, struct ms_config *cfg,
+ms_file_sessions_reload(struct ms_file_sessions *fs, struct ms_store *st, struct ms_config *cfg,
 			struct ms_reload_result *r, char *err, size_t errlen)
 {
-	uint32_t (*ids)[2] = calloc(cfg->nb_sessions ? cfg->nb_sessions : 1, sizeof(*ids));
 	bool *kept = calloc(fs->nb ? fs->nb : 1, sizeof(*kept));
-	char why[256];
+	struct ms_jerr e;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (ids == NULL || kept == NULL) {
-		free(ids);
-		free(kept);
+	if (kept == NULL)
 		return -ENOMEM;
-	}
-	for (uint32_t j = 0; j < cfg->nb_sessions; j++)
-		ids[j][0] = ids[j][1] = UINT32_MAX;
 	/* first what goes away, so that a session may move to another's freed ports */
 	for (uint32_t i = 0; i < fs->nb; i++) {
 		uint32_t j;
 		const struct ms_session_cfg *n = find(cfg->sessions, cfg->nb_sessions, fs->cfg[i].name, &j);
+		struct ms_call *c = installed(st, fs->cfg[i].name);
 
-		kept[i] = n != NULL && same_place(&n->legs[0], &fs->cfg[i].legs[0]) &&
+		kept[i] = c != NULL && n != NULL && same_place(&n->legs[0], &fs->cfg[i].legs[0]) &&
 			  same_place(&n->legs[1], &fs->cfg[i].legs[1]);
-		if (!kept[i]) {
-			ms_session_del(t, fs->leg_ids[i][0]);
+		if (!kept[i] && c != NULL) {
+			ms_store_del(st, c, "config");
 			if (n == NULL)
 				r->removed++;
 		}
 	}
-	for (uint32_t j = 0; j < cfg->nb_sessions; j++) {
-		const struct ms_session_cfg *n = &cfg->sessions[j];
+	for (uint32_t j = 0; j < cfg->nb_sessions && ret == 0; j++) {
+		struct ms_session_cfg *n = &cfg->sessions[j];
 		uint32_t i;
 		const struct ms_session_cfg *o = find(fs->cfg, fs->nb, n->name, &i);
+		struct ms_call *c;
 
 		if (o == NULL || !kept[i]) {
-			ret = ms_session_add(t, n->legs, ids[j], why, sizeof(why));
-			if (ret < 0) {
-				ids[j][0] = ids[j][1] = UINT32_MAX;
-				snprintf(err, errlen, "sessions[%u] (%s): %s", j, n->name, why);
-				break;
-			}
-			if (o == NULL)
+			ret = add(st, n, j, err, errlen);
+			if (ret == 0 && o == NULL)
 				r->added++;
-			else
+			else if (ret == 0)
 				r->replaced++;
 			continue;
 		}
-		ids[j][0] = fs->leg_ids[i][0];
-		ids[j][1] = fs->leg_ids[i][1];
+		c = installed(st, n->name);
 		for (unsigned l = 0; l < 2 && ret == 0; l++) {
 			const struct ms_leg_cfg *nl = &n->legs[l], *ol = &o->legs[l];
 
 			if (!same_keys(nl, ol)) {
-				ret = ms_leg_set_keys(t, ids[j][l], (enum ms_leg_mode)nl->mode, &nl->recv,
-						      &nl->send, why, sizeof(why));
-				r->rekeyed += ret == 0;
+				ret = ms_store_set_keys(st, c, l, (enum ms_leg_mode)nl->mode, &nl->recv,
+							&nl->send, &e);
+				if (ret == 0) {
+					r->rekeyed++;
+					ms_store_changed(st, c, l, "mode");
+				}
 			}
 			if (ret == 0 && !same_peer(nl, ol)) {
-				ret = ms_leg_set_peer(t, ids[j][l], nl->peer_learn ? NULL : &nl->peer,
-						      nl->peer_port,
-						      nl->rtcp_mux ? nl->peer_port : nl->peer_rtcp_port,
-						      nl->peer_learn, nl->strict_source, why, sizeof(why));
-				r->repeered += ret == 0;
+				ret = ms_store_set_peer(st, c, l, nl->peer_learn ? NULL : &nl->peer,
+							nl->peer_port,
+							nl->rtcp_mux ? nl->peer_port : nl->peer_rtcp_port,
+							nl->peer_learn, nl->strict_source, &e);
+				if (ret == 0) {
+					r->repeered++;
+					ms_store_changed(st, c, l, "peer");
+				}
 			}
 			if (ret < 0)
-				snprintf(err, errlen, "sessions[%u] (%s).legs[%u]: %s", j, n->name, l, why);
+				snprintf(err, errlen, "sessions[%u] (%s).legs[%u]: %s", j, n->name, l, e.msg);
 		}
-		if (ret < 0)
-			break;
 	}
 	/*
 	 * A failure halfway leaves the sessions applied so far in place: they
-	 * are what the dataplane runs now, and what we remember from here on.
-	 * Sessions not reached keep running as they were.
+	 * are what the dataplane runs now. Sessions not reached keep running as
+	 * they were; the next reload compares against this file.
 	 */
-	if (ret < 0) {
-		for (uint32_t j = 0; j < cfg->nb_sessions; j++) {
-			uint32_t i;
-
-			if (ids[j][0] != UINT32_MAX)
-				continue;
-			if (find(fs->cfg, fs->nb, cfg->sessions[j].name, &i) != NULL && kept[i]) {
-				ids[j][0] = fs->leg_ids[i][0];
-				ids[j][1] = fs->leg_ids[i][1];
-			}
-		}
+	if (ret < 0)
 		MS_LOG(ERR, ctl, "reload stopped: %s", err);
-	}
 	free(kept);
 	ms_file_sessions_free(fs);
-	take_sessions(fs, cfg, ids);
+	take_sessions(fs, cfg);
 	return ret;
 }
 
@@ -191,6 +186,5 @@ ms_file_sessions_free(struct ms_file_sessions *fs)
 {
 	if (fs->cfg != NULL)
 		ms_secmem_free(fs->cfg);
-	free(fs->leg_ids);
 	memset(fs, 0, sizeof(*fs));
 }

@@ -3,25 +3,26 @@
 #define MS_SESSIONS_H
 
 /*
- * The sessions of the configuration file, as installed: each one's legs in
- * the dataplane. On reload the new file's sessions are compared with these
- * and only the differences are applied, so untouched calls never notice.
+ * The sessions of the configuration file, as installed through the store
+ * (control/store.h), where the control protocol sees them too. On reload
+ * the new file's sessions are compared with these and only the differences
+ * are applied, so untouched calls never notice.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
-#include "leg.h"
+#include "store.h"
 
+/* The file's sessions as installed (in the store, by name), and their configuration. */
 struct ms_file_sessions {
 	uint32_t nb;
-	struct ms_session_cfg *cfg; /* secret memory: holds keys */
-	uint32_t (*leg_ids)[2];
+	struct ms_session_cfg *cfg; /* secret memory: holds keys, to compare on reload */
 };
 
 /* Installs all of cfg's sessions or none; takes cfg->sessions over. */
-int ms_file_sessions_install(struct ms_file_sessions *fs, struct ms_legtab *t,
+int ms_file_sessions_install(struct ms_file_sessions *fs, struct ms_store *st,
 			     struct ms_config *cfg, char *err, size_t errlen);
 
 struct ms_reload_result {
@@ -34,11 +35,11 @@ struct ms_reload_result {
  * counters and peer stay), a changed peer set; a leg whose local end
  * changed is replaced with its session. Takes cfg->sessions over.
  */
-int ms_file_sessions_reload(struct ms_file_sessions *fs, struct ms_legtab *t,
+int ms_file_sessions_reload(struct ms_file_sessions *fs, struct ms_store *st,
 			    struct ms_config *cfg, struct ms_reload_result *r, char *err,
 			    size_t errlen);
 
-/* Wipes and frees what fs remembers (the dataplane's legs stay). */
+/* Wipes and frees what fs remembers (the sessions stay installed). */
 void ms_file_sessions_free(struct ms_file_sessions *fs);
 
 #endif

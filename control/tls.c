@@ -795,6 +795,12 @@ fail:
 	return ret;
 }
 
+size_t
+ms_tls_client_pending(const struct ms_tls_client *c)
+{
+	return (size_t)SSL_pending(c->ssl);
+}
+
 ssize_t
 ms_tls_client_read(struct ms_tls_client *c, void *buf, size_t n)
 {

@@ -124,6 +124,8 @@ int ms_tls_client_connect(int fd, const struct ms_tls_files *f, struct ms_tls_cl
 			  char *err, size_t errlen);
 /* > 0 bytes, 0 the server closed, < 0 -errno (reason in ms_tls_client_error()). */
 ssize_t ms_tls_client_read(struct ms_tls_client *c, void *buf, size_t n);
+/* Decrypted bytes waiting inside OpenSSL: a read returns them without the socket being readable. */
+size_t ms_tls_client_pending(const struct ms_tls_client *c);
 /* Writes all n bytes: n, or < 0 -errno. */
 ssize_t ms_tls_client_write(struct ms_tls_client *c, const void *buf, size_t n);
 const char *ms_tls_client_server_fingerprint(const struct ms_tls_client *c);

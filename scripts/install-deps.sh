@@ -12,7 +12,7 @@ packages=(
 	libconfig-dev
 	libssl-dev
 	libcmocka-dev
-	libjansson-dev
+	libjansson-dev libcjson-dev
 	# demo (make run) and the e2e suite: namespaces, veth, real SRTP/RTP peers
 	iproute2 ethtool python3
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

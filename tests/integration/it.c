@@ -807,17 +807,32 @@ it_srtp_new(const struct ms_srtp_ctx_cfg *c, bool outbound, uint32_t ssrc, uint3
 	    unsigned window)
 {
 	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(c->suite);
-	uint8_t key[MS_SRTP_MAX_KEY_LEN + MS_SRTP_MAX_SALT_LEN];
+	uint8_t key[MS_SRTP_MAX_KEYS][MS_SRTP_MAX_KEY_LEN + MS_SRTP_MAX_SALT_LEN];
+	uint8_t mki[MS_SRTP_MAX_KEYS][MS_SRTP_MAX_MKI_LEN];
+	srtp_master_key_t mk[MS_SRTP_MAX_KEYS], *mkp[MS_SRTP_MAX_KEYS];
 	srtp_policy_t p;
 	srtp_t s = NULL;
 
 	assert_non_null(si);
-	assert_int_equal(c->mki_len, 0);
+	assert_true(c->nb_keys >= 1 && c->nb_keys <= MS_SRTP_MAX_KEYS);
 	memset(&p, 0, sizeof(p));
 	set_policy(&p.rtp, &p.rtcp, c->suite);
-	memcpy(key, c->keys[0].key, si->master_key_len);
-	memcpy(key + si->master_key_len, c->keys[0].salt, si->master_salt_len);
-	p.key = key;
+	for (unsigned k = 0; k < c->nb_keys; k++) {
+		memcpy(key[k], c->keys[k].key, si->master_key_len);
+		memcpy(key[k] + si->master_key_len, c->keys[k].salt, si->master_salt_len);
+		memcpy(mki[k], c->keys[k].mki, sizeof(mki[k]));
+		mk[k].key = key[k];
+		mk[k].mki_id = mki[k];
+		mk[k].mki_size = c->mki_len;
+		mkp[k] = &mk[k];
+	}
+	if (c->mki_len > 0) {
+		p.keys = mkp;
+		p.num_master_keys = c->nb_keys;
+	} else {
+		assert_int_equal(c->nb_keys, 1);
+		p.key = key[0];
+	}
 	p.ssrc.type = ssrc_specific;
 	p.ssrc.value = ssrc;
 	p.window_size = window ? window : 128;
@@ -974,6 +989,7 @@ flow_init(struct it_flow *f, struct it_session *s, int d, uint32_t ssrc, uint32_
 	f->tx = f->from->mode != MS_LEG_RTP
 			? it_srtp_new(&f->from->recv, true, ssrc, f->from->recv_roc, 0)
 			: NULL;
+	f->tx_mki = f->tx != NULL && f->from->recv.mki_len > 0;
 	f->dec[0].s = f->to->mode != MS_LEG_RTP
 			      ? it_srtp_new(&f->to->send, false, ssrc, f->to->send_roc, 1024)
 			      : NULL;
@@ -1160,8 +1176,10 @@ it_flow_wire(struct it_flow *f, uint32_t c, uint8_t *buf, bool *rtcp)
 	int len = it_flow_plain(f, c, buf, rtcp);
 
 	if (f->tx != NULL) {
-		srtp_err_status_t st = *rtcp ? srtp_protect_rtcp(f->tx, buf, &len)
-					     : srtp_protect(f->tx, buf, &len);
+		uint32_t k = __atomic_load_n(&f->mki_index, __ATOMIC_ACQUIRE);
+		srtp_err_status_t st =
+			*rtcp ? srtp_protect_rtcp_mki(f->tx, buf, &len, f->tx_mki, k)
+			      : srtp_protect_mki(f->tx, buf, &len, f->tx_mki, k);
 		if (st != srtp_err_status_ok)
 			it_fail("libsrtp2 protect failed (%d), flow %u packet %u", st, f->id, c);
 	}
@@ -1378,8 +1396,9 @@ check_media(struct it_flow *f, const struct it_parsed *p)
 				found = e;
 			continue;
 		}
-		srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp(f->dec[e].s, buf, &len)
-					    : srtp_unprotect(f->dec[e].s, buf, &len);
+		srtp_err_status_t st =
+			rtcp ? srtp_unprotect_rtcp_mki(f->dec[e].s, buf, &len, f->dec[e].mki)
+			     : srtp_unprotect_mki(f->dec[e].s, buf, &len, f->dec[e].mki);
 		if (st == srtp_err_status_ok) {
 			if (plain_match(f, (uint8_t *)buf, (uint16_t)len, rtcp, &c))
 				found = e;

@@ -198,7 +198,10 @@ uint16_t it_frame_nd(uint8_t *f, unsigned port, uint8_t type, const struct rte_e
 /* ------------------------------------------------------------------------- */
 /* libsrtp2: the peers' side */
 
-/* A libsrtp2 session for one SSRC; outbound protects, inbound unprotects. */
+/*
+ * A libsrtp2 session for one SSRC; outbound protects, inbound unprotects.
+ * With an MKI length, every key of c goes in (the packet's MKI picks one).
+ */
 srtp_t it_srtp_new(const struct ms_srtp_ctx_cfg *c, bool outbound, uint32_t ssrc, uint32_t roc,
 		   unsigned window);
 /* New keys for the session's stream, which keeps its ROC, replay state and SRTCP index. */
@@ -235,6 +238,7 @@ struct it_leg {
 /* One decoder of a flow's receiver: plain, or a libsrtp2 inbound session. */
 struct it_dec {
 	srtp_t s; /* NULL: plain RTP */
+	bool mki; /* its keys carry MKIs: the packet's MKI picks the key */
 	/* first counter injected after this decoder took over: never decodes with an older one */
 	uint32_t from;
 	/* the change applies at exactly `from`: no earlier packet may use this decoder */
@@ -248,6 +252,8 @@ struct it_flow {
 	struct it_leg *from, *to;
 	/* sender: the peer of `from` */
 	srtp_t tx;            /* NULL: plain */
+	bool tx_mki;          /* tx holds keys with MKIs ... */
+	uint32_t mki_index;   /* ... and protects with this one (atomic: the injector reads it) */
 	uint32_t next;        /* next packet counter (atomic where a thread injects) */
 	uint16_t seq0;
 	uint32_t ts0;

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reqcache.h"
+
+#define ID_MAX 72 /* "s:" or "n:" and up to 64 characters */
+#define NONE UINT32_MAX
+
+struct entry {
+	const void *who;
+	uint64_t fp;
+	uint32_t next; /* bucket chain */
+	uint32_t len;
+	char *result;
+	char id[ID_MAX];
+};
+
+struct ms_reqcache {
+	uint32_t capacity, count, oldest; /* entries form a ring: oldest is overwritten next */
+	uint32_t mask;
+	uint32_t *buckets;
+	struct entry *e;
+};
+
+static uint32_t
+key_hash(const void *who, const char *id)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)who;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+uint64_t
+ms_reqcache_fingerprint(const char *line, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)line[i]) * 1099511628211ull;
+	return h;
+}
+
+int
+ms_reqcache_create(uint32_t capacity, struct ms_reqcache **out)
+{
+	struct ms_reqcache *c = calloc(1, sizeof(*c));
+	uint32_t nb = 16;
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->capacity = capacity;
+	while (nb < 2 * capacity)
+		nb <<= 1;
+	c->mask = nb - 1;
+	c->buckets = malloc(nb * sizeof(*c->buckets));
+	c->e = calloc(capacity ? capacity : 1, sizeof(*c->e));
+	if (c->buckets == NULL || c->e == NULL) {
+		ms_reqcache_free(c);
+		return -ENOMEM;
+	}
+	memset(c->buckets, 0xff, nb * sizeof(*c->buckets));
+	*out = c;
+	return 0;
+}
+
+void
+ms_reqcache_free(struct ms_reqcache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->e != NULL)
+		for (uint32_t i = 0; i < c->count; i++)
+			free(c->e[i].result);
+	free(c->e);
+	free(c->buckets);
+	free(c);
+}
+
+static uint32_t
+find(const struct ms_reqcache *c, const void *who, const char *id)
+{
+	for (uint32_t i = c->buckets[key_hash(who, id) & c->mask]; i != NONE; i = c->e[i].next)
+		if (c->e[i].who == who && strcmp(c->e[i].id, id) == 0)
+			return i;
+	return NONE;
+}
+
+enum ms_reqcache_hit
+ms_reqcache_get(const struct ms_reqcache *c, const void *who, const char *id, uint64_t fp,
+		const char **result, size_t *len)
+{
+	uint32_t i;
+
+	if (c->capacity == 0 || strlen(id) >= ID_MAX)
+		return MS_RC_MISS;
+	i = find(c, who, id);
+	if (i == NONE)
+		return MS_RC_MISS;
+	if (c->e[i].fp != fp)
+		return MS_RC_DIFFERENT;
+	*result = c->e[i].result;
+	*len = c->e[i].len;
+	return MS_RC_SAME;
+}
+
+static void
+unlink_entry(struct ms_reqcache *c, uint32_t i)
+{
+	uint32_t *pp = &c->buckets[key_hash(c->e[i].who, c->e[i].id) & c->mask];
+
+	while (*pp != NONE && *pp != i)
+		pp = &c->e[*pp].next;
+	if (*pp == i)
+		*pp = c->e[i].next;
+}
+
+void
+ms_reqcache_put(struct ms_reqcache *c, const void *who, const char *id, uint64_t fp,
+		const char *result, size_t len)
+{
+	char *copy;
+	uint32_t i, b;
+
+	if (c->capacity == 0 || strlen(id) >= ID_MAX)
+		return;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return;
+	memcpy(copy, result, len);
+	copy[len] = '\0';
+	i = find(c, who, id);
+	if (i != NONE) {
+		/* the same id again (after a failed attempt): the new answer counts */
+		free(c->e[i].result);
+		c->e[i].result = copy;
+		c->e[i].len = (uint32_t)len;
+		c->e[i].fp = fp;
+		return;
+	}
+	if (c->count < c->capacity) {
+		i = c->count++;
+	} else {
+		i = c->oldest;
+		c->oldest = (c->oldest + 1) % c->capacity;
+		unlink_entry(c, i);
+		free(c->e[i].result);
+	}
+	c->e[i].who = who;
+	c->e[i].fp = fp;
+	c->e[i].result = copy;
+	c->e[i].len = (uint32_t)len;
+	strcpy(c->e[i].id, id);
+	b = key_hash(who, id) & c->mask;
+	c->e[i].next = c->buckets[b];
+	c->buckets[b] = i;
+}
+
+uint32_t
+ms_reqcache_count(const struct ms_reqcache *c)
+{
+	return c->count;
+}
