@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Stream state: per-SSRC windows and counters, owned by one worker lcore. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -9,6 +10,87 @@
 #include "imb.h"
 #include "ms_log.h"
 #include "replay.h"
+
+/*
+ * Streams come from slabs, one per size (a size per replay window length):
+ * rte_zmalloc for each would cost more than the rest of a session install
+ * (the heap's lock, a search, a header per block). Control creates and
+ * frees streams; the lock is for tests that do it from several threads.
+ * Slabs are kept for reuse once allocated.
+ */
+#define SLAB_CHUNK (1u << 20)
+#define SLAB_CLASSES 16
+
+struct slab_free {
+	struct slab_free *next;
+};
+
+static struct slab_class {
+	size_t size;
+	struct slab_free *free;
+	uint8_t *bump, *end;
+} slabs[SLAB_CLASSES];
+static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+stream_size(uint32_t word_mask)
+{
+	return RTE_ALIGN_CEIL(sizeof(struct imb_stream) + MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(word_mask) +
+				      sizeof(struct imb_stream_cold),
+			      RTE_CACHE_LINE_SIZE);
+}
+
+static struct slab_class *
+slab_of(size_t size)
+{
+	for (unsigned i = 0; i < SLAB_CLASSES; i++)
+		if (slabs[i].size == size || slabs[i].size == 0) {
+			slabs[i].size = size;
+			return &slabs[i];
+		}
+	return NULL;
+}
+
+static void *
+stream_alloc(size_t size)
+{
+	struct slab_class *c;
+	void *p = NULL;
+
+	pthread_mutex_lock(&slab_lock);
+	c = slab_of(size);
+	if (c != NULL && c->free != NULL) {
+		p = c->free;
+		c->free = c->free->next;
+	} else if (c != NULL) {
+		if (c->bump == NULL || c->bump + size > c->end) {
+			size_t chunk = RTE_MAX((size_t)SLAB_CHUNK, 16 * size);
+
+			c->bump = rte_malloc("srtp_streams", chunk, RTE_CACHE_LINE_SIZE);
+			c->end = c->bump != NULL ? c->bump + chunk : NULL;
+		}
+		if (c->bump != NULL) {
+			p = c->bump;
+			c->bump += size;
+		}
+	}
+	pthread_mutex_unlock(&slab_lock);
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+static void
+stream_release(void *p, size_t size)
+{
+	struct slab_class *c;
+
+	pthread_mutex_lock(&slab_lock);
+	c = slab_of(size);
+	((struct slab_free *)p)->next = c->free;
+	c->free = p;
+	pthread_mutex_unlock(&slab_lock);
+}
 
 int
 imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
@@ -21,9 +103,7 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 
 	uint32_t window = cfg->replay_window ? cfg->replay_window : MS_SRTP_REPLAY_WINDOW_DEFAULT;
 	uint32_t words = ms_replay_nb_words(window);
-	size_t size = sizeof(struct imb_stream) + MS_SRTP_SSRC_SLOTS * imb_ssrc_stride(words - 1) +
-		      sizeof(struct imb_stream_cold);
-	struct imb_stream *s = rte_zmalloc("srtp_stream", size, RTE_CACHE_LINE_SIZE);
+	struct imb_stream *s = stream_alloc(stream_size(words - 1));
 
 	RTE_BUILD_BUG_ON(sizeof(struct ms_srtp_stream) + 8 > RTE_CACHE_LINE_SIZE);
 	RTE_BUILD_BUG_ON(offsetof(struct imb_stream, ssrc_state) != RTE_CACHE_LINE_SIZE);
@@ -43,7 +123,10 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 void
 imb_stream_free(struct ms_srtp_stream *stream)
 {
-	rte_free(stream);
+	struct imb_stream *s = (struct imb_stream *)stream;
+
+	if (s != NULL)
+		stream_release(s, stream_size(s->word_mask));
 }
 
 struct imb_ssrc *
