@@ -326,6 +326,14 @@ ms_client_connect(const struct ms_client_opts *o, struct ms_client **out, char *
 	if (c == NULL)
 		return -ENOMEM;
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	/*
+	 * The server remembers request ids per client identity across
+	 * connections: ids of this connection start at a random point below
+	 * 2^52 (JSON numbers stay exact), so that two runs never share one.
+	 */
+	if (RAND_bytes((unsigned char *)&c->next_id, sizeof(c->next_id)) != 1)
+		c->next_id = (uint64_t)getpid() << 20;
+	c->next_id &= (1ull << 52) - 1;
 	c->fd = o->socket_path != NULL ? connect_unix(o->socket_path, err, errlen)
 				       : connect_tcp(o->host, o->port, err, errlen);
 	if (c->fd < 0) {

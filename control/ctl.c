@@ -373,7 +373,7 @@ static void
 queue_event(struct ms_conn *k, const char *event, const char *data, size_t len)
 {
 	struct ms_ctl *c = k->ctl;
-	struct ms_jw *w = &c->extra;
+	struct ms_jw *w = &c->ev; /* not extra: the data may be in it, or an error's members */
 	char when[40];
 
 	if (k->out_len - k->out_off > c->cfg.control.event_buffer) {
@@ -652,7 +652,7 @@ handle_hello(struct ms_conn *k, const cJSON *req, const char *idtext)
 		respond_err(k, idtext, &e, NULL);
 		return;
 	}
-	if (ms_jarg_check(req, "", known, &e) < 0 || (got = ms_jarg_int(req, "", "version", 1,
+	if (ms_jarg_check(req, "", known, &e) < 0 || (got = ms_jarg_int(req, "", "version", 0,
 									     1000, &v, &e)) < 0 ||
 	    ms_jarg_arr(req, "", "versions", &vs, &e) < 0 ||
 	    ms_jarg_str(req, "", "client", 64, &client, &e) < 0) {
@@ -739,6 +739,8 @@ authorize(struct ms_conn *k, enum ms_op op, struct ms_jerr *e)
 	const struct ms_client_cfg *cl;
 	bool accepted = true;
 
+	if (oi->flags & MS_OPF_ALWAYS)
+		return 0; /* hello, auth and ping: to everyone (docs/control-protocol.md, Authorization) */
 	switch (oi->cls) {
 	case MS_OPC_SUBSCRIBE: accepted = p->c.accept_subscription; break;
 	case MS_OPC_REDIRECT: accepted = p->c.accept_redirect; break;
@@ -764,6 +766,69 @@ authorize(struct ms_conn *k, enum ms_op op, struct ms_jerr *e)
 	return 0;
 }
 
+/*
+ * The nodes of a request's parse tree come from an arena of the control
+ * thread, reset after each request: some forty malloc and free pairs per
+ * session install cost more than parsing it. cJSON's hooks are global, so
+ * the arena is per thread (a client library in another thread of a test
+ * allocates as usual). What the arena held is wiped when it is reset.
+ */
+#define ARENA_SIZE (256u * 1024u)
+
+static __thread struct arena *cur_arena;
+
+static void *
+arena_malloc(size_t n)
+{
+	struct arena *a = cur_arena;
+
+	if (a != NULL) {
+		n = RTE_ALIGN_CEIL(n, 16);
+		if (a->used + n <= ARENA_SIZE) {
+			void *p = a->buf + a->used;
+
+			a->used += n;
+			return p;
+		}
+		a->spilled = true;
+	}
+	return malloc(n);
+}
+
+static void
+arena_free(void *p)
+{
+	struct arena *a = cur_arena;
+
+	if (a != NULL && (uint8_t *)p >= a->buf && (uint8_t *)p < a->buf + ARENA_SIZE)
+		return;
+	free(p);
+}
+
+static void
+arena_begin(struct arena *a)
+{
+	static bool hooked;
+
+	if (!hooked) {
+		cJSON_Hooks h = {.malloc_fn = arena_malloc, .free_fn = arena_free};
+
+		cJSON_InitHooks(&h);
+		hooked = true;
+	}
+	a->used = 0;
+	a->spilled = false;
+	cur_arena = a;
+}
+
+static void
+arena_end(struct arena *a)
+{
+	ms_secure_zero(a->buf, a->used);
+	a->used = 0;
+	cur_arena = NULL;
+}
+
 /* Zeroes every string of a parsed request before it is freed: they may be keys. */
 static void
 wipe_tree(cJSON *j)
@@ -773,6 +838,22 @@ wipe_tree(cJSON *j)
 			ms_secure_zero(j->valuestring, strlen(j->valuestring));
 		wipe_tree(j->child);
 	}
+}
+
+/* A \u0000 escape in the text (a backslash escaping a backslash is skipped). */
+static bool
+has_nul_escape(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] == 'u' && p + 6 <= end && memcmp(p + 2, "0000", 4) == 0)
+			return true;
+		p += 2;
+		if (p >= end)
+			break;
+	}
+	return false;
 }
 
 /* The request's id as JSON text for the answer, and as a key for the request-id memory. */
@@ -816,6 +897,12 @@ process_line(struct ms_conn *k, const char *line, size_t len)
 		ms_jerr(&e, 400, "", "not UTF-8 text");
 		goto fail;
 	}
+	if (has_nul_escape(line, len)) {
+		/* a parsed string ends at the NUL: "inline:<key>\u0000junk" would pass as the key */
+		ms_jerr(&e, 400, "", "a string holds \\u0000");
+		goto fail;
+	}
+	arena_begin(&c->arena);
 	req = cJSON_ParseWithLength(line, len);
 	if (req == NULL) {
 		const char *at = cJSON_GetErrorPtr();
@@ -924,9 +1011,12 @@ fail:
 	respond_err(k, idtext, &e, NULL);
 done:
 	if (req != NULL) {
-		wipe_tree(req);
+		if (c->arena.spilled)
+			wipe_tree(req);
 		cJSON_Delete(req);
 	}
+	if (cur_arena != NULL)
+		arena_end(&c->arena);
 }
 
 /* Every complete line of the input buffer; what is consumed is wiped (it may hold keys). */
@@ -1403,12 +1493,14 @@ ms_ctl_create(const struct ms_config *cfg, struct ms_dataplane *dp, struct ms_ct
 	ms_jw_init(&c->res);
 	ms_jw_init(&c->out);
 	ms_jw_init(&c->extra);
+	ms_jw_init(&c->ev);
 	for (unsigned i = 0; i < MS_CTL_MAX_LISTENERS; i++)
 		c->listeners[i].fd = -1;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->scratch = ms_secmem_alloc(3 * sizeof(*c->scratch));
+	c->arena.buf = malloc(ARENA_SIZE);
 	c->scratch_key = ms_secmem_alloc(sizeof(*c->scratch_key));
-	if (c->epfd < 0 || c->scratch == NULL || c->scratch_key == NULL) {
+	if (c->epfd < 0 || c->scratch == NULL || c->scratch_key == NULL || c->arena.buf == NULL) {
 		ms_ctl_free(c);
 		return ms_err(-ENOMEM, err, errlen, "cannot set up the control thread");
 	}
@@ -1464,9 +1556,11 @@ ms_ctl_free(struct ms_ctl *c)
 		ms_secmem_free(c->scratch);
 	if (c->scratch_key != NULL)
 		ms_secmem_free(c->scratch_key);
+	free(c->arena.buf);
 	ms_jw_free(&c->res);
 	ms_jw_free(&c->out);
 	ms_jw_free(&c->extra);
+	ms_jw_free(&c->ev);
 	free(c);
 }
 
@@ -1618,8 +1712,8 @@ ms_ctl_profile_users(struct ms_ctl *c, const struct ms_profile *p, struct ms_jw 
 	ms_jw_key(w, "session_names");
 	ms_jw_arr(w);
 	if (p->sessions > 0) {
-		for (struct ms_call *s = ms_store_next(c->store, UINT32_MAX); s != NULL && listed < 20;
-		     s = ms_store_next(c->store, RTE_MIN(s->leg[0].id, s->leg[1].id)))
+		for (struct ms_call *s = ms_store_first(c->store); s != NULL && listed < 20;
+		     s = ms_store_after(s))
 			if (s->profile == p) {
 				ms_jw_str(w, s->name);
 				listed++;

@@ -89,6 +89,13 @@ struct ms_conn {
 	size_t out_len, out_off, out_cap;
 };
 
+/* Where a request's parse tree lives (ctl.c). */
+struct arena {
+	uint8_t *buf;
+	size_t used;
+	bool spilled; /* a node went to malloc: the tree's strings are wiped one by one */
+};
+
 struct ms_ctl_stats {
 	uint64_t connections, refused, requests, duplicates, auth_failures;
 	uint64_t errors[6]; /* 4xx by class: 400, 401, 403, 404, 409, other */
@@ -115,6 +122,8 @@ struct ms_ctl {
 	uint64_t next_watch_ms, next_capture_ms;
 	struct ms_ctl_stats st;
 	struct ms_jw res, out, extra; /* scratch for one answer */
+	struct arena arena;
+	struct ms_jw ev;              /* scratch for one event line */
 	struct ms_leg_cfg *scratch; /* secret memory: 3 legs of keys for one request */
 	struct ms_srtp_key_cfg *scratch_key;
 	struct ms_extra_fd {

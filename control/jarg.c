@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "jarg.h"
 
 int
@@ -55,26 +57,42 @@ ms_jpath_elem(char *buf, size_t len, const char *path, unsigned i)
 }
 
 int
-ms_jarg_check(const cJSON *obj, const char *path, const char *const *known, struct ms_jerr *e)
+ms_jarg_index(const cJSON *obj, const char *path, const char *const *known, const cJSON **slots,
+	      struct ms_jerr *e)
 {
 	char p[MS_JERR_FIELD];
+	unsigned nk = 0;
 
 	if (!cJSON_IsObject(obj))
 		return ms_jerr(e, 400, path, "must be an object");
+	while (known[nk] != NULL)
+		slots[nk++] = NULL;
 	for (const cJSON *m = obj->child; m != NULL; m = m->next) {
-		bool ok = false;
+		unsigned k;
 
-		for (const char *const *k = known; *k != NULL && !ok; k++)
-			ok = strcmp(m->string, *k) == 0;
-		if (!ok)
-			return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, m->string),
-				       "unknown member");
-		for (const cJSON *o = obj->child; o != m; o = o->next)
-			if (strcmp(o->string, m->string) == 0)
-				return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, m->string),
-					       "given twice");
+		for (k = 0; k < nk; k++)
+			if (m->string[0] == known[k][0] && strcmp(m->string, known[k]) == 0)
+				break;
+		if (k == nk)
+			return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, m->string), "unknown member");
+		if (slots[k] != NULL)
+			return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, m->string), "given twice");
+		slots[k] = m;
 	}
 	return 0;
+}
+
+int
+ms_jarg_check(const cJSON *obj, const char *path, const char *const *known, struct ms_jerr *e)
+{
+	const cJSON *slots[64];
+	unsigned nk = 0;
+
+	while (known[nk] != NULL)
+		nk++;
+	if (nk > RTE_DIM(slots))
+		return ms_jerr(e, 500, path, "too many members to check");
+	return ms_jarg_index(obj, path, known, slots, e);
 }
 
 static const cJSON *
@@ -84,10 +102,9 @@ member(const cJSON *obj, const char *name)
 }
 
 int
-ms_jarg_str(const cJSON *obj, const char *path, const char *name, size_t max_len, const char **out,
+ms_jval_str(const cJSON *m, const char *path, const char *name, size_t max_len, const char **out,
 	    struct ms_jerr *e)
 {
-	const cJSON *m = member(obj, name);
 	char p[MS_JERR_FIELD];
 
 	if (m == NULL)
@@ -102,33 +119,44 @@ ms_jarg_str(const cJSON *obj, const char *path, const char *name, size_t max_len
 }
 
 int
-ms_jarg_int(const cJSON *obj, const char *path, const char *name, int64_t min, int64_t max,
+ms_jarg_str(const cJSON *obj, const char *path, const char *name, size_t max_len, const char **out,
+	    struct ms_jerr *e)
+{
+	return ms_jval_str(member(obj, name), path, name, max_len, out, e);
+}
+
+int
+ms_jval_int(const cJSON *m, const char *path, const char *name, int64_t min, int64_t max,
 	    int64_t *out, struct ms_jerr *e)
 {
-	const cJSON *m = member(obj, name);
 	char p[MS_JERR_FIELD];
 	double v;
 
 	if (m == NULL)
 		return 0;
-	ms_jpath(p, sizeof(p), path, name);
 	if (!cJSON_IsNumber(m))
-		return ms_jerr(e, 400, p, "must be an integer");
+		return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, name), "must be an integer");
 	v = m->valuedouble;
 	/* a double holds integers exactly up to 2^53: beyond, the value is not the one sent */
 	if (v != floor(v) || fabs(v) > 9007199254740992.0)
-		return ms_jerr(e, 400, p, "must be an integer");
+		return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, name), "must be an integer");
 	if (v < (double)min || v > (double)max)
-		return ms_jerr(e, 400, p, "%.0f is outside %lld..%lld", v, (long long)min,
-			       (long long)max);
+		return ms_jerr(e, 400, ms_jpath(p, sizeof(p), path, name),
+			       "%.0f is outside %lld..%lld", v, (long long)min, (long long)max);
 	*out = (int64_t)v;
 	return 1;
 }
 
 int
-ms_jarg_bool(const cJSON *obj, const char *path, const char *name, bool *out, struct ms_jerr *e)
+ms_jarg_int(const cJSON *obj, const char *path, const char *name, int64_t min, int64_t max,
+	    int64_t *out, struct ms_jerr *e)
 {
-	const cJSON *m = member(obj, name);
+	return ms_jval_int(member(obj, name), path, name, min, max, out, e);
+}
+
+int
+ms_jval_bool(const cJSON *m, const char *path, const char *name, bool *out, struct ms_jerr *e)
+{
 	char p[MS_JERR_FIELD];
 
 	if (m == NULL)
@@ -138,6 +166,12 @@ ms_jarg_bool(const cJSON *obj, const char *path, const char *name, bool *out, st
 			       "must be true or false");
 	*out = cJSON_IsTrue(m);
 	return 1;
+}
+
+int
+ms_jarg_bool(const cJSON *obj, const char *path, const char *name, bool *out, struct ms_jerr *e)
+{
+	return ms_jval_bool(member(obj, name), path, name, out, e);
 }
 
 int
@@ -200,10 +234,21 @@ ms_utf8_ok(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		unsigned char c = p[i];
+		unsigned char c;
 		unsigned need;
 		uint32_t cp;
+		uint64_t w8;
 
+		/* ASCII eight bytes at a time: no high bit, no zero byte */
+		if (i + 8 <= n) {
+			memcpy(&w8, p + i, 8);
+			if (!(w8 & 0x8080808080808080ull) &&
+			    !((w8 - 0x0101010101010101ull) & ~w8 & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		c = p[i];
 		if (c == 0)
 			return false;
 		if (c < 0x80) {

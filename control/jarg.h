@@ -41,6 +41,25 @@ int ms_jarg_check(const cJSON *obj, const char *path, const char *const *known,
 		  struct ms_jerr *e);
 
 /*
+ * ms_jarg_check that also hands out the members: slots[i] is the member
+ * named known[i], or NULL. One pass over the object instead of a search per
+ * member (a session install reads some thirty of them).
+ */
+int ms_jarg_index(const cJSON *obj, const char *path, const char *const *known,
+		  const cJSON **slots, struct ms_jerr *e);
+
+/*
+ * Getters of a member found already (m, NULL when absent), named by path
+ * and name for errors; the same results as the ms_jarg_ getters below.
+ */
+int ms_jval_str(const cJSON *m, const char *path, const char *name, size_t max_len,
+		const char **out, struct ms_jerr *e);
+int ms_jval_int(const cJSON *m, const char *path, const char *name, int64_t min, int64_t max,
+		int64_t *out, struct ms_jerr *e);
+int ms_jval_bool(const cJSON *m, const char *path, const char *name, bool *out,
+		 struct ms_jerr *e);
+
+/*
  * Getters: 1 when the member is there and valid (*out set), 0 when absent
  * (*out untouched), -1 when wrong (e set).
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,25 +31,30 @@ ms_jw_free(struct ms_jw *w)
 }
 
 static bool
-reserve(struct ms_jw *w, size_t n)
+grow(struct ms_jw *w, size_t n)
 {
+	size_t cap = w->cap ? w->cap : 256;
+	char *b;
+
 	if (w->failed)
 		return false;
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		char *b;
-
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		b = realloc(w->buf, cap);
-		if (b == NULL) {
-			w->failed = true;
-			return false;
-		}
-		w->buf = b;
-		w->cap = cap;
+	while (cap < w->len + n + 1)
+		cap *= 2;
+	b = realloc(w->buf, cap);
+	if (b == NULL) {
+		w->failed = true;
+		return false;
 	}
+	w->buf = b;
+	w->cap = cap;
 	return true;
+}
+
+/* Room for n more bytes and the NUL: the common case is one comparison. */
+static inline bool
+reserve(struct ms_jw *w, size_t n)
+{
+	return (w->len + n + 1 <= w->cap && !w->failed) || grow(w, n);
 }
 
 void
@@ -61,10 +67,13 @@ ms_jw_text(struct ms_jw *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
-static void
+static inline void
 put(struct ms_jw *w, char c)
 {
-	ms_jw_text(w, &c, 1);
+	if (!reserve(w, 1))
+		return;
+	w->buf[w->len++] = c;
+	w->buf[w->len] = '\0';
 }
 
 /* Before a value or a key: the comma that separates it from the one before. */
@@ -120,18 +129,35 @@ ms_jw_aend(struct ms_jw *w)
 	close_(w, ']');
 }
 
+static bool
+plain_char(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+}
+
 static void
 escaped(struct ms_jw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t i = 0;
 
 	if (!reserve(w, n + 2))
 		return;
 	put(w, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < n) {
+		size_t run = i;
+		unsigned char c;
 		char e[6];
 
+		/* what needs no escaping goes in one copy */
+		while (run < n && plain_char((unsigned char)s[run]))
+			run++;
+		if (run > i) {
+			ms_jw_text(w, s + i, run - i);
+			i = run;
+			continue;
+		}
+		c = (unsigned char)s[i++];
 		switch (c) {
 		case '"':
 			ms_jw_text(w, "\\\"", 2);
@@ -149,14 +175,10 @@ escaped(struct ms_jw *w, const char *s, size_t n)
 			ms_jw_text(w, "\\t", 2);
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f) {
-				memcpy(e, "\\u00", 4);
-				e[4] = hex[c >> 4];
-				e[5] = hex[c & 15];
-				ms_jw_text(w, e, 6);
-			} else {
-				put(w, (char)c);
-			}
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			ms_jw_text(w, e, 6);
 		}
 	}
 	put(w, '"');
@@ -165,9 +187,18 @@ escaped(struct ms_jw *w, const char *s, size_t n)
 void
 ms_jw_key(struct ms_jw *w, const char *k)
 {
+	size_t n = strlen(k);
+
 	sep(w);
-	escaped(w, k, strlen(k));
-	put(w, ':');
+	/* member names are this program's own literals: nothing in them needs escaping */
+	if (!reserve(w, n + 3))
+		return;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, k, n);
+	w->len += n;
+	w->buf[w->len++] = '"';
+	w->buf[w->len++] = ':';
+	w->buf[w->len] = '\0';
 	/* the value that follows needs no comma of its own */
 	w->need_comma[w->depth] = false;
 	/* ...but the next member does: sep() of the value sets it again */
@@ -224,8 +255,13 @@ void
 ms_jw_uint(struct ms_jw *w, uint64_t v)
 {
 	char b[24];
+	int n = (int)sizeof(b);
 
-	number(w, b, snprintf(b, sizeof(b), "%" PRIu64, v));
+	/* answers are mostly numbers: no printf for them */
+	do
+		b[--n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	number(w, b + n, (int)sizeof(b) - n);
 }
 
 void

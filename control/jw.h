@@ -33,7 +33,7 @@ void ms_jw_obj(struct ms_jw *w);  /* { */
 void ms_jw_end(struct ms_jw *w);  /* } */
 void ms_jw_arr(struct ms_jw *w);  /* [ */
 void ms_jw_aend(struct ms_jw *w); /* ] */
-/* A member name; the value follows with one of the value calls. */
+/* A member name (a literal of ours: written as is); the value follows with one of the value calls. */
 void ms_jw_key(struct ms_jw *w, const char *k);
 
 void ms_jw_str(struct ms_jw *w, const char *s);

@@ -5,12 +5,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <rte_malloc.h>
 
 #include "capture_file.h"
 #include "ctl_int.h"
@@ -573,6 +576,32 @@ worker_json(struct ms_jw *w, const struct ms_worker_stats *st)
 	ms_jw_end(w);
 }
 
+/*
+ * Memory by where it lives: DPDK's heap (legs, lookup table, streams, mbufs),
+ * key memory (contexts), the C heap (the control plane's records). What one
+ * leg costs is the difference between two readings.
+ */
+static void
+memory_json(struct ms_jw *w)
+{
+	struct rte_malloc_socket_stats ms;
+	struct ms_secmem_stats sm;
+	struct mallinfo2 mi = mallinfo2();
+	uint64_t dpdk = 0;
+
+	for (int sock = 0; sock < RTE_MAX_NUMA_NODES; sock++)
+		if (rte_malloc_get_socket_stats(sock, &ms) == 0)
+			dpdk += ms.heap_allocsz_bytes;
+	ms_secmem_get_stats(&sm);
+	ms_jw_key(w, "memory");
+	ms_jw_obj(w);
+	ms_jw_kuint(w, "dpdk_heap_bytes", dpdk);
+	ms_jw_kuint(w, "key_memory_bytes", sm.bytes_in_use);
+	ms_jw_kuint(w, "control_heap_bytes", mi.uordblks + mi.hblkhd);
+	ms_jw_kuint(w, "total_bytes", dpdk + sm.bytes_in_use + mi.uordblks + mi.hblkhd);
+	ms_jw_end(w);
+}
+
 int
 ms_op_stats(struct ms_req *r)
 {
@@ -636,6 +665,7 @@ ms_op_stats(struct ms_req *r)
 	ms_jw_end(w);
 	ms_jw_end(w);
 
+	memory_json(w);
 	ms_secmem_get_stats(&sm);
 	ms_jw_key(w, "key_memory");
 	ms_jw_obj(w);

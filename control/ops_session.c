@@ -31,9 +31,34 @@ family_name(uint8_t f)
 	return f == AF_INET6 ? "IPv6" : "IPv4";
 }
 
+/* The members of a leg, by position in leg_members. */
+enum {
+	L_PORT, L_LOCAL, L_FAMILY, L_RTCP, L_PEER, L_PEER_RTCP, L_STRICT, L_MODE, L_SUITE,
+	L_RECV_KEY, L_SEND_KEY, L_RECV_ROC, L_SEND_ROC, L_WINDOW, L_COUNT
+};
+
+static const char *const leg_members[] = {
+	[L_PORT] = "port", [L_LOCAL] = "local", [L_FAMILY] = "family", [L_RTCP] = "rtcp",
+	[L_PEER] = "peer", [L_PEER_RTCP] = "peer_rtcp", [L_STRICT] = "strict_source",
+	[L_MODE] = "mode", [L_SUITE] = "suite", [L_RECV_KEY] = "recv_key",
+	[L_SEND_KEY] = "send_key", [L_RECV_ROC] = "recv_roc", [L_SEND_ROC] = "send_roc",
+	[L_WINDOW] = "replay_window", [L_COUNT] = NULL,
+};
+
+/* The leg members of an object whose other members were checked apart (update, redirect). */
+static void
+leg_slots(const cJSON *obj, const cJSON **m)
+{
+	for (unsigned i = 0; i < L_COUNT; i++)
+		m[i] = cJSON_GetObjectItemCaseSensitive(obj, leg_members[i]);
+}
+
+#define JV_STR(m, path, i, max, out, e) ms_jval_str(m[i], path, leg_members[i], max, out, e)
+#define JV_INT(m, path, i, lo, hi, out, e) ms_jval_int(m[i], path, leg_members[i], lo, hi, out, e)
+
 /* An SDES key into one direction of a leg of suite. */
 static int
-parse_key(const cJSON *o, const char *path, const char *name, const char *roc_name,
+parse_key(const cJSON **m, const char *path, unsigned key, unsigned roc_i,
 	  enum ms_srtp_suite suite, struct ms_leg_keys *k, struct ms_jerr *e)
 {
 	char fp[MS_JERR_FIELD];
@@ -41,17 +66,16 @@ parse_key(const cJSON *o, const char *path, const char *name, const char *roc_na
 	int64_t roc = 0;
 	int ret;
 
-	ret = ms_jarg_need(ms_jarg_str(o, path, name, 256, &s, e), path, name,
+	ret = ms_jarg_need(JV_STR(m, path, key, 256, &s, e), path, leg_members[key],
 			   "an SDES key \"inline:<base64 key||salt>[|lifetime][|MKI:length]\"", e);
 	if (ret < 0)
 		return -1;
 	k->ctx.suite = suite;
 	k->ctx.nb_keys = 1;
-	if (ms_sdes_parse(s, suite, &k->ctx.keys[0], &k->ctx.mki_len, &why) < 0)
-		return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, name), "%s", why);
-	if (ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0)
-		return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, name), "%s", why);
-	if (ms_jarg_int(o, path, roc_name, 0, UINT32_MAX, &roc, e) < 0)
+	if (ms_sdes_parse(s, suite, &k->ctx.keys[0], &k->ctx.mki_len, &why) < 0 ||
+	    ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0)
+		return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, leg_members[key]), "%s", why);
+	if (JV_INT(m, path, roc_i, 0, UINT32_MAX, &roc, e) < 0)
 		return -1;
 	k->initial_roc = (uint32_t)roc;
 	return 0;
@@ -59,16 +83,15 @@ parse_key(const cJSON *o, const char *path, const char *name, const char *roc_na
 
 /* Mode, suite and keys of a leg (create, replace) or of a switch (update). */
 static int
-parse_mode(const cJSON *o, const char *path, struct ms_leg_cfg *c, bool required,
+parse_mode(const cJSON **m, const char *path, struct ms_leg_cfg *c, bool required,
 	   struct ms_jerr *e)
 {
-	static const char *const keyed[] = {"suite", "recv_key", "send_key", "recv_roc",
-					    "send_roc"};
+	static const unsigned keyed[] = {L_SUITE, L_RECV_KEY, L_SEND_KEY, L_RECV_ROC, L_SEND_ROC};
 	char fp[MS_JERR_FIELD];
 	const char *s = NULL;
 	int ret, mode, suite;
 
-	ret = ms_jarg_str(o, path, "mode", 16, &s, e);
+	ret = JV_STR(m, path, L_MODE, 16, &s, e);
 	if (ret < 0)
 		return -1;
 	if (ret == 0) {
@@ -83,12 +106,12 @@ parse_mode(const cJSON *o, const char *path, struct ms_leg_cfg *c, bool required
 	c->mode = (uint8_t)mode;
 	if (mode == MS_LEG_RTP) {
 		for (unsigned i = 0; i < RTE_DIM(keyed); i++)
-			if (cJSON_GetObjectItemCaseSensitive(o, keyed[i]) != NULL)
-				return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, keyed[i]),
+			if (m[keyed[i]] != NULL)
+				return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, leg_members[keyed[i]]),
 					       "an rtp leg has no SRTP keys");
 		return 1;
 	}
-	ret = ms_jarg_need(ms_jarg_str(o, path, "suite", 32, &s, e), path, "suite",
+	ret = ms_jarg_need(JV_STR(m, path, L_SUITE, 32, &s, e), path, "suite",
 			   mode == MS_LEG_ENCRYPTED ? "the SRTP suite of an encrypted leg"
 						    : "the suite of an authenticated leg (NULL_HMAC_SHA1_80 or _32)",
 			   e);
@@ -102,24 +125,24 @@ parse_mode(const cJSON *o, const char *path, struct ms_leg_cfg *c, bool required
 		return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "suite"),
 			       "%s is not an %s suite (mode %s)", s, ms_leg_mode_str((enum ms_leg_mode)mode),
 			       ms_leg_mode_str((enum ms_leg_mode)mode));
-	if (parse_key(o, path, "recv_key", "recv_roc", (enum ms_srtp_suite)suite, &c->recv, e) < 0 ||
-	    parse_key(o, path, "send_key", "send_roc", (enum ms_srtp_suite)suite, &c->send, e) < 0)
+	if (parse_key(m, path, L_RECV_KEY, L_RECV_ROC, (enum ms_srtp_suite)suite, &c->recv, e) < 0 ||
+	    parse_key(m, path, L_SEND_KEY, L_SEND_ROC, (enum ms_srtp_suite)suite, &c->send, e) < 0)
 		return -1;
 	return 1;
 }
 
 /* "addr:port" / "[v6]:port", or "learn". */
 static int
-parse_peer(const cJSON *o, const char *path, struct ms_leg_cfg *c, bool *given, struct ms_jerr *e)
+parse_peer(const cJSON **m, const char *path, struct ms_leg_cfg *c, bool *given, struct ms_jerr *e)
 {
 	char fp[MS_JERR_FIELD];
 	const char *s = NULL;
 	int64_t v;
-	int ret = ms_jarg_str(o, path, "peer", 64, &s, e);
+	int ret = JV_STR(m, path, L_PEER, 64, &s, e);
 
 	if (ret < 0)
 		return -1;
-	*given = ret > 0 || cJSON_GetObjectItemCaseSensitive(o, "peer_rtcp") != NULL;
+	*given = ret > 0 || m[L_PEER_RTCP] != NULL;
 	if (ret == 0 || strcmp(s, "learn") == 0) {
 		c->peer_learn = true;
 	} else if (ms_addr_port_parse(s, &c->peer, &c->peer_port) < 0 ||
@@ -128,7 +151,7 @@ parse_peer(const cJSON *o, const char *path, struct ms_leg_cfg *c, bool *given, 
 			       "'%s' is not \"learn\" or a unicast \"address:port\" / \"[v6 address]:port\"",
 			       s);
 	}
-	ret = ms_jarg_int(o, path, "peer_rtcp", 1, 65535, &v, e);
+	ret = JV_INT(m, path, L_PEER_RTCP, 1, 65535, &v, e);
 	if (ret < 0)
 		return -1;
 	if (ret > 0) {
@@ -144,19 +167,16 @@ parse_peer(const cJSON *o, const char *path, struct ms_leg_cfg *c, bool *given, 
 				       "the default, peer port + 1, is not a UDP port: set peer_rtcp");
 		c->peer_rtcp_port = (uint16_t)(c->peer_port + 1);
 	}
-	return ms_jarg_bool(o, path, "strict_source", &c->strict_source, e) < 0 ? -1 : 0;
+	return ms_jval_bool(m[L_STRICT], path, "strict_source", &c->strict_source, e) < 0 ? -1 : 0;
 }
 
 static int
 parse_leg(struct ms_req *r, const cJSON *o, const char *path, struct ms_leg_cfg *c,
 	  struct leg_ask *a, bool for_replace)
 {
-	static const char *const known[] = {"port", "local", "family", "rtcp", "peer",
-					    "peer_rtcp", "strict_source", "mode", "suite",
-					    "recv_key", "send_key", "recv_roc", "send_roc",
-					    "replay_window", NULL};
 	struct ms_jerr *e = r->err;
 	const struct ms_port_cfg *pc;
+	const cJSON *m[L_COUNT], *rtcp;
 	char fp[MS_JERR_FIELD];
 	const char *s = NULL;
 	int64_t v;
@@ -165,9 +185,9 @@ parse_leg(struct ms_req *r, const cJSON *o, const char *path, struct ms_leg_cfg 
 	memset(c, 0, sizeof(*c));
 	memset(a, 0, sizeof(*a));
 	a->family = AF_INET;
-	if (ms_jarg_check(o, path, known, e) < 0)
+	if (ms_jarg_index(o, path, leg_members, m, e) < 0)
 		return -1;
-	if (ms_jarg_need(ms_jarg_str(o, path, "port", 64, &s, e), path, "port",
+	if (ms_jarg_need(JV_STR(m, path, L_PORT, 64, &s, e), path, "port",
 			 "the dataplane port of the leg", e) < 0)
 		return -1;
 	port = ms_config_port_index(&r->ctl->cfg, s);
@@ -178,8 +198,7 @@ parse_leg(struct ms_req *r, const cJSON *o, const char *path, struct ms_leg_cfg 
 	pc = &r->ctl->cfg.ports[port];
 
 	/* rtcp first: the allocation of the local end depends on it */
-	const cJSON *rtcp = cJSON_GetObjectItemCaseSensitive(o, "rtcp");
-
+	rtcp = m[L_RTCP];
 	if (rtcp != NULL && cJSON_IsString(rtcp)) {
 		if (strcmp(rtcp->valuestring, "mux") != 0)
 			return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "rtcp"),
@@ -190,17 +209,17 @@ parse_leg(struct ms_req *r, const cJSON *o, const char *path, struct ms_leg_cfg 
 			       "must be \"mux\" or a UDP port");
 	}
 
-	ret = ms_jarg_str(o, path, "local", 64, &s, e);
+	ret = JV_STR(m, path, L_LOCAL, 64, &s, e);
 	if (ret < 0)
 		return -1;
-	ms_jpath(fp, sizeof(fp), path, "local");
 	if (ret > 0) {
 		char bare[64];
 		size_t n = strlen(s);
 
 		if (ms_addr_port_parse(s, &c->local, &c->local_port) == 0) {
 			if (c->local_port < pc->media_port_min || c->local_port > pc->media_port_max)
-				return ms_jerr(e, 400, fp, "UDP port %u is outside media_ports %u-%u of port '%s'",
+				return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "local"),
+					       "UDP port %u is outside media_ports %u-%u of port '%s'",
 					       c->local_port, pc->media_port_min, pc->media_port_max,
 					       pc->name);
 		} else {
@@ -210,21 +229,22 @@ parse_leg(struct ms_req *r, const cJSON *o, const char *path, struct ms_leg_cfg 
 			else
 				snprintf(bare, sizeof(bare), "%s", s);
 			if (ms_addr_parse(bare, &c->local, false) < 0)
-				return ms_jerr(e, 400, fp,
+				return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "local"),
 					       "'%s' is not \"address:port\", \"[v6 address]:port\" or an address",
 					       s);
 			a->alloc = true;
 		}
 		if (ms_port_l3_own(&pc->l3, &c->local) == NULL)
-			return ms_jerr(e, 400, fp, "'%s' is not an address of port '%s'", s, pc->name);
-		if (cJSON_GetObjectItemCaseSensitive(o, "family") != NULL)
+			return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "local"),
+				       "'%s' is not an address of port '%s'", s, pc->name);
+		if (m[L_FAMILY] != NULL)
 			return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "family"),
 				       "only when local is left out");
 		a->family = c->local.family;
 	} else {
 		a->alloc = !for_replace;
 		a->keep_local = for_replace;
-		ret = ms_jarg_str(o, path, "family", 8, &s, e);
+		ret = JV_STR(m, path, L_FAMILY, 8, &s, e);
 		if (ret < 0)
 			return -1;
 		if (ret > 0) {
@@ -235,29 +255,29 @@ parse_leg(struct ms_req *r, const cJSON *o, const char *path, struct ms_leg_cfg 
 		}
 	}
 	if (rtcp != NULL && cJSON_IsNumber(rtcp)) {
-		ms_jpath(fp, sizeof(fp), path, "rtcp");
-		if (ms_jarg_int(o, path, "rtcp", pc->media_port_min, pc->media_port_max, &v, e) < 0)
+		if (JV_INT(m, path, L_RTCP, pc->media_port_min, pc->media_port_max, &v, e) < 0)
 			return -1;
 		if (a->alloc || a->keep_local)
-			return ms_jerr(e, 400, fp, "an RTCP port needs an explicit local port");
+			return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "rtcp"),
+				       "an RTCP port needs an explicit local port");
 		if (v == c->local_port)
-			return ms_jerr(e, 400, fp, "%" PRId64 " is the RTP port: write \"mux\"", v);
+			return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "rtcp"),
+				       "%" PRId64 " is the RTP port: write \"mux\"", v);
 		c->local_rtcp_port = (uint16_t)v;
 	} else if (c->rtcp_mux) {
 		c->local_rtcp_port = c->local_port;
 	} else if (!a->alloc && !a->keep_local) {
 		if (c->local_port + 1u > pc->media_port_max)
-			return ms_jerr(e, 400, fp,
+			return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "rtcp"),
 				       "the default RTCP port, local port + 1 = %u, is outside media_ports %u-%u: set rtcp",
 				       c->local_port + 1u, pc->media_port_min, pc->media_port_max);
 		c->local_rtcp_port = (uint16_t)(c->local_port + 1);
 	}
-	if (parse_peer(o, path, c, &a->peer_given, e) < 0)
+	if (parse_peer(m, path, c, &a->peer_given, e) < 0)
 		return -1;
-	if (parse_mode(o, path, c, true, e) < 0)
+	if (parse_mode(m, path, c, true, e) < 0)
 		return -1;
-	ret = ms_jarg_int(o, path, "replay_window", MS_SRTP_REPLAY_WINDOW_MIN,
-			  MS_SRTP_REPLAY_WINDOW_MAX, &v, e);
+	ret = JV_INT(m, path, L_WINDOW, MS_SRTP_REPLAY_WINDOW_MIN, MS_SRTP_REPLAY_WINDOW_MAX, &v, e);
 	if (ret < 0)
 		return -1;
 	if (ret > 0) {
@@ -335,13 +355,13 @@ int
 ms_op_session_create(struct ms_req *r)
 {
 	static const char *const known[] = {"id", "op", "session", "legs", NULL};
+	static const char *const leg_paths[] = {"legs[0]", "legs[1]"};
 	struct ms_ctl *ctl = r->ctl;
 	struct ms_leg_cfg *cfg = ctl->scratch;
 	struct leg_ask ask[2];
 	const cJSON *legs = NULL;
 	const char *name = NULL;
 	struct ms_call *call;
-	char path[MS_JERR_FIELD];
 	int ret = -1;
 
 	if (ms_jarg_check(r->args, "", known, r->err) < 0 ||
@@ -359,13 +379,15 @@ ms_op_session_create(struct ms_req *r)
 		goto out;
 	}
 	for (unsigned l = 0; l < 2; l++) {
-		ms_jpath_elem(path, sizeof(path), "legs", l);
+		const char *path = leg_paths[l];
+
 		if (parse_leg(r, cJSON_GetArrayItem(legs, (int)l), path, &cfg[l], &ask[l], false) < 0 ||
 		    check_floor(r, cfg[l].mode, path) < 0)
 			goto out;
 	}
 	for (unsigned l = 0; l < 2; l++) {
-		ms_jpath_elem(path, sizeof(path), "legs", l);
+		const char *path = leg_paths[l];
+
 		if (ask[l].alloc) {
 			char fp[MS_JERR_FIELD];
 
@@ -379,7 +401,7 @@ ms_op_session_create(struct ms_req *r)
 	if (ms_store_add(ctl->store, name, cfg, MS_CALL_CLIENT, r->conn->profile,
 			 r->conn->principal, &call, r->err) < 0)
 		goto out;
-	ms_call_to_json(ctl->store, r->res, call, false);
+	ms_call_to_json(ctl->store, r->res, call, MS_CALL_SUMMARY);
 	ret = 0;
 out:
 	wipe_scratch(ctl);
@@ -440,13 +462,12 @@ changed_json(struct ms_jw *w, const char *const *changed, unsigned n)
 	ms_jw_aend(w);
 }
 
-/* The session object with the members of an update's answer. */
+/* An update's answer: the session with its keys, and what changed. */
 static void
 update_result(struct ms_req *r, struct ms_call *call, const char *const *changed, unsigned n)
 {
 	ms_jw_obj(r->res);
-	ms_jw_key(r->res, "session");
-	ms_call_to_json(r->ctl->store, r->res, call, false);
+	ms_call_members(r->ctl->store, r->res, call, MS_CALL_KEYS);
 	changed_json(r->res, changed, n);
 	ms_jw_end(r->res);
 }
@@ -456,12 +477,14 @@ static int
 parse_new_peer(struct ms_req *r, const struct ms_leg *leg, struct ms_leg_cfg *c, bool *given)
 {
 	struct ms_leg_peer cur;
+	const cJSON *m[L_COUNT];
 	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->rtcp_mux = (leg->flags & MS_LEG_F_RTCP_MUX) != 0;
 	c->strict_source = (leg->flags & MS_LEG_F_STRICT_SOURCE) != 0;
-	ret = parse_peer(r->args, "", c, given, r->err);
+	leg_slots(r->args, m);
+	ret = parse_peer(m, "", c, given, r->err);
 	if (ret < 0)
 		return -1;
 	if (!*given && cJSON_GetObjectItemCaseSensitive(r->args, "strict_source") != NULL) {
@@ -496,7 +519,7 @@ ms_op_session_update(struct ms_req *r)
 					    "send_roc", "peer", "peer_rtcp", "strict_source", NULL};
 	struct ms_ctl *ctl = r->ctl;
 	struct ms_leg_cfg *sw = &ctl->scratch[0], *peer = &ctl->scratch[1];
-	const cJSON *rekey = NULL, *retire = NULL;
+	const cJSON *rekey = NULL, *retire = NULL, *m[L_COUNT];
 	const char *changed[4];
 	unsigned nch = 0, l;
 	bool rk_send = false, rt_send = false, peer_given = false;
@@ -514,8 +537,9 @@ ms_op_session_update(struct ms_req *r)
 		goto out;
 	}
 	/* everything is read and checked first: an update applies entirely or not at all */
+	leg_slots(r->args, m);
 	memset(sw, 0, sizeof(*sw));
-	switching = parse_mode(r->args, "", sw, false, r->err);
+	switching = parse_mode(m, "", sw, false, r->err);
 	if (switching < 0)
 		goto out;
 	if (switching == 0 && cJSON_GetObjectItemCaseSensitive(r->args, "suite") != NULL) {
@@ -630,7 +654,7 @@ ms_op_session_get(struct ms_req *r)
 
 	if (ms_jarg_check(r->args, "", known, r->err) < 0 || (call = find_session(r, true)) == NULL)
 		return -1;
-	ms_call_to_json(r->ctl->store, r->res, call, true);
+	ms_call_to_json(r->ctl->store, r->res, call, MS_CALL_FULL);
 	return 0;
 }
 
@@ -642,32 +666,25 @@ ms_op_session_list(struct ms_req *r)
 	const char *match = NULL, *profile = NULL, *after = NULL;
 	struct ms_store *s = r->ctl->store;
 	struct ms_jw *w = r->res;
-	uint32_t cursor = UINT32_MAX, last = UINT32_MAX;
-	bool counters = false, more = false;
+	struct ms_call *c, *last = NULL;
+	bool counters = false, more = false, bad = false;
 	int64_t limit = 100;
 	unsigned n = 0;
-	struct ms_call *c;
 
 	if (ms_jarg_check(r->args, "", known, r->err) < 0 ||
 	    ms_jarg_str(r->args, "", "match", 47, &match, r->err) < 0 ||
 	    ms_jarg_str(r->args, "", "profile", MS_CTL_NAME_MAX, &profile, r->err) < 0 ||
-	    ms_jarg_str(r->args, "", "after", 16, &after, r->err) < 0 ||
+	    ms_jarg_str(r->args, "", "after", 80, &after, r->err) < 0 ||
 	    ms_jarg_int(r->args, "", "limit", 1, 1000, &limit, r->err) < 0 ||
 	    ms_jarg_bool(r->args, "", "counters", &counters, r->err) < 0)
 		return -1;
-	if (after != NULL) {
-		char *end;
-		unsigned long v = strtoul(after, &end, 10);
-
-		if (*end != '\0' || after[0] == '\0' || v >= UINT32_MAX)
-			return ms_jerr(r->err, 400, "after", "not the next of a previous answer");
-		cursor = (uint32_t)v;
-	}
+	c = after != NULL ? ms_store_resume(s, after, &bad) : ms_store_first(s);
+	if (bad)
+		return ms_jerr(r->err, 400, "after", "not the next of a previous answer");
 	ms_jw_obj(w);
 	ms_jw_key(w, "sessions");
 	ms_jw_arr(w);
-	for (c = ms_store_next(s, cursor); c != NULL;
-	     c = ms_store_next(s, RTE_MIN(c->leg[0].id, c->leg[1].id))) {
+	for (; c != NULL; c = ms_store_after(c)) {
 		if ((match != NULL && strstr(c->name, match) == NULL) ||
 		    (profile != NULL && (c->profile == NULL || strcmp(c->profile->c.name, profile) != 0)))
 			continue;
@@ -675,15 +692,17 @@ ms_op_session_list(struct ms_req *r)
 			more = true;
 			break;
 		}
-		ms_call_to_json(s, w, c, counters);
-		last = RTE_MIN(c->leg[0].id, c->leg[1].id);
+		ms_call_to_json(s, w, c, counters ? MS_CALL_FULL : MS_CALL_SUMMARY);
+		last = c;
 		n++;
 	}
 	ms_jw_aend(w);
 	ms_jw_kuint(w, "total", ms_store_count(s));
 	if (more) {
-		ms_jw_key(w, "next");
-		ms_jw_strf(w, "%u", last);
+		char cur[80];
+
+		ms_store_cursor(last, cur, sizeof(cur));
+		ms_jw_kstr(w, "next", cur);
 	}
 	ms_jw_end(w);
 	return 0;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_hash_crc.h>
+
 #include "reqcache.h"
 
 #define ID_MAX 72 /* "s:" or "n:" and up to 64 characters */
@@ -37,11 +39,11 @@ key_hash(const void *who, const char *id)
 uint64_t
 ms_reqcache_fingerprint(const char *line, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
+	/* two CRC32-C (8 bytes a step with SSE 4.2) make 64 bits: a retry is told from a new request */
+	uint32_t lo = rte_hash_crc(line, (uint32_t)len, 0x9e3779b9u);
+	uint32_t hi = rte_hash_crc(line, (uint32_t)len, 0x85ebca6bu);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)line[i]) * 1099511628211ull;
-	return h;
+	return (uint64_t)hi << 32 | lo;
 }
 
 int

@@ -29,7 +29,9 @@ struct ms_store {
 	uint64_t auto_name;
 	struct principal *principals;
 	uint16_t cursor[MS_CFG_MAX_PORTS][MS_PORT_MAX_ADDRS]; /* next port to try */
-	uint32_t watch_cursor;  /* leg id the watch continues after */
+	struct ms_call *head, *tail; /* every session, oldest first */
+	uint64_t next_seq;
+	struct ms_call *watch;  /* the session the watch looks at next */
 	uint32_t *learning;     /* leg ids learning their peer, not reported yet */
 	uint32_t nb_learning, cap_learning;
 	struct {
@@ -91,18 +93,16 @@ ms_store_free(struct ms_store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->buckets != NULL)
-		for (uint32_t b = 0; b <= s->mask; b++)
-			for (struct ms_call *c = s->buckets[b], *n; c != NULL; c = n) {
-				n = c->hnext;
-				for (unsigned l = 0; l < 2; l++)
-					if (c->leg[l].capture != NULL) {
-						struct ms_ctl_capture_info info;
+	for (struct ms_call *c = s->head, *n; c != NULL; c = n) {
+		n = c->next;
+		for (unsigned l = 0; l < 2; l++)
+			if (c->leg[l].capture != NULL) {
+				struct ms_ctl_capture_info info;
 
-						ms_ctl_capture_stop(c->leg[l].capture, &info);
-					}
-				free(c);
+				ms_ctl_capture_stop(c->leg[l].capture, &info);
 			}
+		free(c);
+	}
 	for (struct principal *p = s->principals, *n; p != NULL; p = n) {
 		n = p->next;
 		free(p);
@@ -149,17 +149,34 @@ ms_store_count(const struct ms_store *s)
 }
 
 struct ms_call *
-ms_store_next(const struct ms_store *s, uint32_t after)
+ms_store_first(const struct ms_store *s)
 {
-	for (uint32_t id = ms_legtab_next(s->t, after); id != UINT32_MAX;
-	     id = ms_legtab_next(s->t, id)) {
-		struct ms_call *c = s->by_leg[id];
+	return s->head;
+}
 
-		/* each session once: at the lower of its two leg ids */
-		if (c != NULL && id == RTE_MIN(c->leg[0].id, c->leg[1].id))
-			return c;
-	}
-	return NULL;
+void
+ms_store_cursor(const struct ms_call *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64 ".%s", c->seq, c->name);
+}
+
+struct ms_call *
+ms_store_resume(const struct ms_store *s, const char *cursor, bool *bad)
+{
+	char *end;
+	uint64_t seq = strtoull(cursor, &end, 10);
+	struct ms_call *c;
+
+	*bad = end == cursor || *end != '.';
+	if (*bad)
+		return NULL;
+	c = ms_store_find(s, end + 1);
+	if (c != NULL && c->seq == seq)
+		return c->next;
+	/* gone since: the first one created after it */
+	for (c = s->head; c != NULL && c->seq <= seq; c = c->next)
+		;
+	return c;
 }
 
 void
@@ -192,16 +209,36 @@ ms_security_str(uint8_t level)
 	return ms_secmode_str(level);
 }
 
+static char *
+put_dec(char *p, unsigned v)
+{
+	char d[8];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
+/* "a.b.c.d:port" or "[v6]:port"; IPv4 without printf: every answer holds four of these. */
 static const char *
 endpoint_str(const struct ms_addr *a, uint16_t port, char *buf, size_t len)
 {
-	char as[MS_ADDR_STRLEN];
+	char as[MS_ADDR_STRLEN], *p = buf;
 
+	if (a->family == AF_INET && len >= 22) {
+		for (int i = 0; i < 4; i++) {
+			p = put_dec(p, a->a[i]);
+			*p++ = i < 3 ? '.' : ':';
+		}
+		*put_dec(p, port) = '\0';
+		return buf;
+	}
 	ms_addr_str(a, as, sizeof(as));
-	if (a->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", as, port);
-	else
-		snprintf(buf, len, "%s:%u", as, port);
+	snprintf(buf, len, "[%s]:%u", as, port);
 	return buf;
 }
 
@@ -353,6 +390,14 @@ link_call(struct ms_store *s, struct ms_call *c)
 
 	c->hnext = s->buckets[b];
 	s->buckets[b] = c;
+	c->seq = ++s->next_seq;
+	c->prev = s->tail;
+	c->next = NULL;
+	if (s->tail != NULL)
+		s->tail->next = c;
+	else
+		s->head = c;
+	s->tail = c;
 	s->by_leg[c->leg[0].id] = c;
 	s->by_leg[c->leg[1].id] = c;
 	s->count++;
@@ -371,6 +416,16 @@ unlink_call(struct ms_store *s, struct ms_call *c)
 		pp = &(*pp)->hnext;
 	if (*pp == c)
 		*pp = c->hnext;
+	if (s->watch == c)
+		s->watch = c->next;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		s->tail = c->prev;
 	for (unsigned l = 0; l < 2; l++)
 		if (c->leg[l].id < s->max_legs && s->by_leg[c->leg[l].id] == c)
 			s->by_leg[c->leg[l].id] = NULL;
@@ -402,9 +457,10 @@ ms_store_add(struct ms_store *s, const char *name, struct ms_leg_cfg cfg[2], uin
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return ms_jerr(e, 507, "", "out of memory");
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	/* names are checked for length by the callers */
+	memcpy(c->name, name, strnlen(name, sizeof(c->name) - 1));
 	for (unsigned l = 0; l < 2; l++)
-		snprintf(cfg[l].session, sizeof(cfg[l].session), "%s", c->name);
+		memcpy(cfg[l].session, c->name, sizeof(cfg[l].session));
 	ret = ms_session_add(s->t, cfg, ids, why, sizeof(why));
 	if (ret < 0) {
 		free(c);
@@ -621,7 +677,6 @@ ms_store_replace(struct ms_store *s, struct ms_call *c, unsigned leg, struct ms_
 	int ret;
 
 	snprintf(cfg->session, sizeof(cfg->session), "%s", c->name);
-	ms_store_capture_stop(s, c, leg, "leg replaced", NULL);
 	ret = ms_leg_replace(s->t, old, cfg, &id, why, sizeof(why));
 	if (ret < 0) {
 		const char *colon = strstr(why, ": ");
@@ -630,6 +685,8 @@ ms_store_replace(struct ms_store *s, struct ms_call *c, unsigned leg, struct ms_
 		return dp_fault(e, ret, "with",
 				strncmp(why, "legs[", 5) == 0 && colon ? colon + 2 : why);
 	}
+	/* only now: a refused replace changes nothing, its capture included (the old leg took it) */
+	ms_store_capture_stop(s, c, leg, "leg replaced", NULL);
 	s->by_leg[old] = NULL;
 	memset(&c->leg[leg], 0, sizeof(c->leg[leg]));
 	c->leg[leg].id = id;
@@ -722,7 +779,6 @@ watch_call(struct ms_store *s, struct ms_call *c, uint32_t burst, uint64_t now)
 {
 	for (unsigned l = 0; l < 2; l++) {
 		const struct ms_leg *leg = ms_legtab_get(s->t, c->leg[l].id);
-		struct ms_leg_side_stats rx;
 		uint64_t fails;
 
 		if (leg == NULL || leg->mode == MS_LEG_RTP) {
@@ -730,8 +786,8 @@ watch_call(struct ms_store *s, struct ms_call *c, uint32_t burst, uint64_t now)
 			continue;
 		}
 		watch_keys(s, c, l, leg);
-		ms_leg_stats_read(leg, &rx, NULL);
-		fails = rx.srtp[MS_SRTP_AUTH_FAIL];
+		/* the one counter the watch needs, not the leg's whole block */
+		fails = __atomic_load_n(&leg->rx.srtp[MS_SRTP_AUTH_FAIL], __ATOMIC_RELAXED);
 		if (fails >= c->leg[l].auth_fail_seen + burst) {
 			ev_begin(s, c);
 			ms_jw_kuint(&s->jw, "leg", l);
@@ -750,25 +806,14 @@ void
 ms_store_watch(struct ms_store *s, uint32_t budget, uint32_t burst)
 {
 	uint64_t now = now_ms();
-	uint32_t done = 0;
 
 	watch_learning(s);
-	while (done < budget && s->count > 0) {
-		uint32_t id = ms_legtab_next(s->t, s->watch_cursor);
+	budget = RTE_MIN(budget, s->count);
+	for (uint32_t done = 0; done < budget; done++) {
+		struct ms_call *c = s->watch != NULL ? s->watch : s->head;
 
-		if (id == UINT32_MAX) {
-			s->watch_cursor = UINT32_MAX;
-			if (done == 0 || ms_legtab_next(s->t, UINT32_MAX) == UINT32_MAX)
-				break;
-			continue;
-		}
-		s->watch_cursor = id;
-		struct ms_call *c = s->by_leg[id];
-
-		if (c != NULL && id == RTE_MIN(c->leg[0].id, c->leg[1].id)) {
-			watch_call(s, c, burst, now);
-			done++;
-		}
+		s->watch = c->next;
+		watch_call(s, c, burst, now);
 	}
 }
 
@@ -843,7 +888,7 @@ ms_leg_counters_json(struct ms_jw *w, const struct ms_leg *leg)
 
 static void
 leg_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c, unsigned l,
-	 bool detail)
+	 enum ms_call_detail detail)
 {
 	const struct ms_leg *leg = ms_legtab_get(s->t, c->leg[l].id);
 	char ep[MS_ADDR_STRLEN + 8];
@@ -877,7 +922,7 @@ leg_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c, uns
 	if (leg->mode != MS_LEG_RTP && leg->out != NULL)
 		ms_jw_kstr(w, "suite",
 			   ms_srtp_suite_info((enum ms_srtp_suite)ms_srtp_stream_ctx(leg->out)->suite)->name);
-	if (detail) {
+	if (detail >= MS_CALL_KEYS) {
 		if (leg->mode != MS_LEG_RTP) {
 			ms_jw_kuint(w, "replay_window", leg->replay_window);
 			ms_jw_key(w, "keys");
@@ -892,6 +937,8 @@ leg_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c, uns
 			}
 			ms_jw_end(w);
 		}
+	}
+	if (detail == MS_CALL_FULL) {
 		ms_jw_key(w, "counters");
 		ms_jw_obj(w);
 		ms_leg_counters_json(w, leg);
@@ -912,13 +959,13 @@ leg_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c, uns
 }
 
 void
-ms_call_to_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c, bool detail)
+ms_call_members(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c,
+		enum ms_call_detail detail)
 {
-	ms_jw_obj(w);
 	ms_jw_kstr(w, "session", c->name);
 	ms_jw_kstr(w, "security", ms_security_str(security_of(s, c)));
 	ms_jw_kstr(w, "profile", c->profile != NULL ? c->profile->c.name : "");
-	if (detail) {
+	if (detail == MS_CALL_FULL) {
 		time_t t = (time_t)(c->created_ms / 1000);
 		struct tm tm;
 		char when[40];
@@ -934,5 +981,13 @@ ms_call_to_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call 
 	for (unsigned l = 0; l < 2; l++)
 		leg_json(s, w, c, l, detail);
 	ms_jw_aend(w);
+}
+
+void
+ms_call_to_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c,
+		enum ms_call_detail detail)
+{
+	ms_jw_obj(w);
+	ms_call_members(s, w, c, detail);
 	ms_jw_end(w);
 }

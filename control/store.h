@@ -42,6 +42,8 @@ struct ms_call_leg {
 
 struct ms_call {
 	struct ms_call *hnext; /* name hash chain */
+	struct ms_call *prev, *next; /* every session, oldest first */
+	uint64_t seq;          /* order of creation */
 	char name[48];
 	uint8_t origin;        /* enum ms_call_origin */
 	uint8_t security;      /* enum ms_leg_mode of the weakest leg */
@@ -65,8 +67,20 @@ struct ms_legtab *ms_store_legs(const struct ms_store *s);
 struct ms_call *ms_store_find(const struct ms_store *s, const char *name);
 struct ms_call *ms_store_by_leg(const struct ms_store *s, uint32_t leg_id);
 uint32_t ms_store_count(const struct ms_store *s);
-/* Sessions in leg-id order: the first after leg id `after` (UINT32_MAX: from the start). */
-struct ms_call *ms_store_next(const struct ms_store *s, uint32_t after);
+/* Sessions oldest first: the first one, and the one after c. */
+struct ms_call *ms_store_first(const struct ms_store *s);
+static inline struct ms_call *
+ms_store_after(const struct ms_call *c)
+{
+	return c->next;
+}
+/*
+ * A position in that order as text ("seq.name"), and the session after it:
+ * the list of a client goes on where it stopped, whatever was deleted
+ * meanwhile. NULL at the end; -1 in *bad for a cursor that is not one.
+ */
+void ms_store_cursor(const struct ms_call *c, char *buf, size_t len);
+struct ms_call *ms_store_resume(const struct ms_store *s, const char *cursor, bool *bad);
 /* Counts by origin and by security level. */
 void ms_store_counts(const struct ms_store *s, uint32_t by_origin[2], uint32_t by_security[3]);
 
@@ -134,9 +148,19 @@ unsigned ms_store_captures(const struct ms_store *s, struct ms_call **calls, uns
 /* "non-secure", "authenticated", "encrypted" */
 const char *ms_security_str(uint8_t level);
 
-/* The session as the protocol describes it; counters and keys when detail. */
+/* How much of a session an answer describes. */
+enum ms_call_detail {
+	MS_CALL_SUMMARY, /* legs: ends, peer, mode, suite */
+	MS_CALL_KEYS,    /* and each direction's keys (id, MKI, from, usage) */
+	MS_CALL_FULL,    /* and counters, capture, when and by whom it was created */
+};
+
+/* The session as the protocol describes it, as an object. */
 void ms_call_to_json(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c,
-		     bool detail);
+		     enum ms_call_detail detail);
+/* The same members, into an object the caller has opened (and closes). */
+void ms_call_members(const struct ms_store *s, struct ms_jw *w, const struct ms_call *c,
+		     enum ms_call_detail detail);
 /* One leg's counters (rx, tx) as JSON members of the open object. */
 void ms_leg_counters_json(struct ms_jw *w, const struct ms_leg *leg);
 

@@ -189,19 +189,23 @@ grace_period(const struct ms_legtab *t)
 	rte_rcu_qsbr_synchronize(t->p.qsbr, RTE_QSBR_THRID_INVALID);
 }
 
+/* what: the key's member ("recv_key"); i: the leg, or -1 for none */
 static int
-check_keys(const char *what, const struct ms_leg_keys *k, enum ms_leg_mode mode, char *err,
+check_keys(int i, const char *what, const struct ms_leg_keys *k, enum ms_leg_mode mode, char *err,
 	   size_t errlen)
 {
 	const char *why = NULL;
+	char at[24] = "";
 
 	if (mode == MS_LEG_RTP)
 		return 0;
+	if (i >= 0)
+		snprintf(at, sizeof(at), "legs[%d].", i);
 	if (ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0)
-		return ms_err(-EINVAL, err, errlen, "%s: %s", what,
+		return ms_err(-EINVAL, err, errlen, "%s%s: %s", at, what,
 			      why ? why : "invalid key configuration");
 	if (ms_leg_mode_of_suite(k->ctx.suite) != mode)
-		return ms_err(-EINVAL, err, errlen, "%s: suite %s does not give a leg of mode %s",
+		return ms_err(-EINVAL, err, errlen, "%s%s: suite %s does not give a leg of mode %s", at,
 			      what, ms_srtp_suite_info(k->ctx.suite)->name, ms_leg_mode_str(mode));
 	return 0;
 }
@@ -210,7 +214,6 @@ static int
 check_leg_cfg(const struct ms_legtab *t, const struct ms_leg_cfg *c, unsigned i, char *err,
 	      size_t errlen)
 {
-	char what[48];
 
 	if (c->port >= t->p.nb_ports)
 		return ms_err(-EINVAL, err, errlen, "legs[%u].port: no port %u", i, c->port);
@@ -232,11 +235,9 @@ check_leg_cfg(const struct ms_legtab *t, const struct ms_leg_cfg *c, unsigned i,
 				      c->replay_window > MS_SRTP_REPLAY_WINDOW_MAX))
 		return ms_err(-EINVAL, err, errlen, "legs[%u].replay_window: %u is outside %d..%d", i,
 			    c->replay_window, MS_SRTP_REPLAY_WINDOW_MIN, MS_SRTP_REPLAY_WINDOW_MAX);
-	snprintf(what, sizeof(what), "legs[%u].recv_key", i);
-	if (check_keys(what, &c->recv, c->mode, err, errlen) < 0)
+	if (check_keys((int)i, "recv_key", &c->recv, c->mode, err, errlen) < 0)
 		return -EINVAL;
-	snprintf(what, sizeof(what), "legs[%u].send_key", i);
-	return check_keys(what, &c->send, c->mode, err, errlen);
+	return check_keys((int)i, "send_key", &c->send, c->mode, err, errlen);
 }
 
 static void
@@ -320,7 +321,8 @@ leg_take(struct ms_legtab *t, const struct ms_leg_cfg *c, struct ms_srtp_stream 
 	leg->replay_window = c->replay_window ? c->replay_window : t->p.replay_window;
 	leg->suite = c->mode == MS_LEG_RTP ? 0 : (uint8_t)c->send.ctx.suite;
 	leg->has_keys = c->mode != MS_LEG_RTP;
-	snprintf(leg->session, sizeof(leg->session), "%s", c->session);
+	memcpy(leg->session, c->session, sizeof(leg->session));
+	leg->session[sizeof(leg->session) - 1] = '\0';
 	return leg;
 }
 
@@ -565,8 +567,8 @@ ms_leg_set_keys(struct ms_legtab *t, uint32_t leg_id, enum ms_leg_mode mode,
 	if (mode != MS_LEG_RTP) {
 		if (recv == NULL || send == NULL)
 			return ms_err(-EINVAL, err, errlen, "keys: an SRTP leg needs both keys");
-		if (check_keys("recv_key", recv, mode, err, errlen) < 0 ||
-		    check_keys("send_key", send, mode, err, errlen) < 0)
+		if (check_keys(-1, "recv_key", recv, mode, err, errlen) < 0 ||
+		    check_keys(-1, "send_key", send, mode, err, errlen) < 0)
 			return -EINVAL;
 		ret = stream_build(t, MS_SRTP_UNPROTECT, recv, leg->replay_window, &in);
 		if (ret == 0)

@@ -656,8 +656,7 @@ switch_leg(unsigned i, int j, int suite, bool replace)
 	}
 	res = call(&w);
 	if (replace) {
-		const cJSON *legs = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(res, "session"), "legs");
+		const cJSON *legs = cJSON_GetObjectItemCaseSensitive(res, "legs");
 
 		l->id = (uint32_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(legs, j), "id")
 				->valuedouble;
