@@ -28,12 +28,13 @@ $(BUILD_ASAN)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# The main job: the demo call of the built-in configuration (conf/mediasec.conf),
-# mediasecd between an SRTP peer and an RTP peer in network namespaces, live
-# counters until Ctrl-C (scripts/demo.sh; root). DEMO_ARGS="-t 30": 30 s, then stop.
+# The main job: mediasecd on the built-in configuration (conf/mediasec.conf)
+# between an SRTP peer and an RTP peer in network namespaces; the demo call
+# comes through the control socket with mediasecctl; live counters until
+# Ctrl-C (scripts/demo.sh; root). DEMO_ARGS="-t 30": 30 s, then stop.
 run: build
 	@./scripts/hugepages.sh 2048
-	MEDIASECD=$(BUILD)/mediasecd ./scripts/demo.sh $(DEMO_ARGS)
+	MEDIASECD=$(BUILD)/mediasecd MEDIASECCTL=$(BUILD)/mediasecctl ./scripts/demo.sh $(DEMO_ARGS)
 
 bench: build
 	@./scripts/hugepages.sh 2048

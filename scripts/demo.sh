@@ -26,7 +26,7 @@ set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MEDIASECD=${MEDIASECD:-$ROOT/build/mediasecd}
-CONF=$ROOT/conf/mediasec.conf
+MEDIASECCTL=${MEDIASECCTL:-$ROOT/build/mediasecctl}
 PAYLOAD=$ROOT/tests/e2e/payload.py
 DURATION=0
 
@@ -56,6 +56,7 @@ for e in srtpenc srtpdec rtppcmupay rtppcmudepay audiotestsrc mulawenc mulawdec 
 	gst-inspect-1.0 --exists "$e" || die "GStreamer element '$e' is missing: run scripts/install-deps.sh"
 done
 [ -x "$MEDIASECD" ] || die "$MEDIASECD is not built: run make build"
+[ -x "$MEDIASECCTL" ] || die "$MEDIASECCTL is not built: run make build"
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (mediasecd's control thread and its worker)"
 
 # The names and addresses of the built-in configuration.
@@ -86,19 +87,22 @@ done
 [ "$leftover" -eq 1 ] && echo "demo: removed the namespaces and veth pairs an earlier demo left behind"
 echo $$ >"$PIDFILE"
 
-# Leg A's keys as the configuration has them: the first recv_key/send_key.
-key_hex() { # recv_key | send_key -> hex of key || salt
-	local b64
-	b64=$(grep -m1 -E "^[[:space:]]*$1[[:space:]]*=" "$CONF" | sed -E 's/.*"inline:([^"|]*).*/\1/')
-	[ -n "$b64" ] || die "no $1 in $CONF"
-	printf '%s' "$b64" | base64 -d | od -An -v -tx1 | tr -d ' \n'
+# Leg A's SDES keys: what call control would take from the SDP's a=crypto
+# lines and hand mediasecd over its control socket. THESE ARE DEMO KEYS,
+# published with the source: never use them for a real call. mediasecctl
+# reads them from its environment (env:NAME), so they never show in ps.
+export MS_DEMO_RECV_KEY="inline:9VZEy6t1Ur3NwIxIzxa6COHUfMpv2jZ2flqvq7y6" # A's peer encrypts with it
+export MS_DEMO_SEND_KEY="inline:OTc4Teq/nDATwVXgPT33gjMcqvAhaXgv2mdZyh+m" # mediasecd encrypts with it
+key_hex() { # SDES key -> hex of key || salt, for GStreamer
+	printf '%s' "${1#inline:}" | base64 -d | od -An -v -tx1 | tr -d ' \n'
 }
-RECV_KEY=$(key_hex recv_key) # what A's peer encrypts with
-SEND_KEY=$(key_hex send_key) # what mediasecd encrypts toward A's peer
+RECV_KEY=$(key_hex "$MS_DEMO_RECV_KEY")
+SEND_KEY=$(key_hex "$MS_DEMO_SEND_KEY")
 
 OUT=$(mktemp -d /tmp/msdemo.XXXXXX)
 MS_LOG=$OUT/mediasecd.log
 PIDS=()
+CTL=("$MEDIASECCTL" --socket /run/mediasec/control.sock)
 MS_PID=
 SHOWN=0 # lines of mediasecd's output shown so far
 CREATED_NS=()
@@ -126,9 +130,22 @@ teardown() {
 	echo "== stopping: peers, mediasecd, namespaces, veth pairs"
 	local p i
 	# Senders first, then receivers (what is in flight still arrives).
-	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+	for ((i = ${#PIDS[@]} - 1; i > 0; i--)); do
 		stop_pid "${PIDS[i]}" 5
 	done
+	# Call control hangs up: the call's counters, then its end, through the socket.
+	if [ -n "$MS_PID" ] && kill -0 "$MS_PID" 2>/dev/null && "${CTL[@]}" session get demo >"$OUT/call.txt" 2>&1; then
+		echo "== the call as call control sees it (mediasecctl session get demo)"
+		cat "$OUT/call.txt"
+		echo "\$ mediasecctl session delete demo"
+		"${CTL[@]}" session delete demo | head -n 3
+		sleep 0.3
+	fi
+	[ ${#PIDS[@]} -gt 0 ] && stop_pid "${PIDS[0]}" 2
+	if [ -s "$OUT/events.log" ]; then
+		echo "== the call's events (mediasecctl events)"
+		cat "$OUT/events.log"
+	fi
 	local ms_rc=""
 	if [ -n "$MS_PID" ]; then
 		# Ctrl-C reached mediasecd too; otherwise ask it now.
@@ -230,6 +247,19 @@ for i in $(seq 1 300); do
 done
 show
 grep -q ready "$MS_LOG" || die "mediasecd printed no 'ready' within 30 s"
+
+# --- the call, from call control ---------------------------------------------
+# The built-in configuration installs no session: the call comes through the
+# control socket (root only, /run/mediasec/control.sock), as call control
+# would send it. Events of the call are printed as they come.
+"${CTL[@]}" events session.* peer.* key.* leg.* >"$OUT/events.log" 2>/dev/null &
+PIDS+=($!)
+echo "== call control: the demo call through the control socket"
+echo "\$ mediasecctl session create demo --leg port=a,local=$MS_A:30000,peer=$PEER_A:5004,mode=encrypted,suite=AES_CM_128_HMAC_SHA1_80,recv_key=env:MS_DEMO_RECV_KEY,send_key=env:MS_DEMO_SEND_KEY --leg port=b,local=$MS_B:30000,peer=$PEER_B:5004,mode=rtp"
+"${CTL[@]}" session create demo \
+	--leg "port=a,local=$MS_A:30000,peer=$PEER_A:5004,mode=encrypted,suite=AES_CM_128_HMAC_SHA1_80,recv_key=env:MS_DEMO_RECV_KEY,send_key=env:MS_DEMO_SEND_KEY" \
+	--leg "port=b,local=$MS_B:30000,peer=$PEER_B:5004,mode=rtp" ||
+	die "call control could not install the demo call"
 
 # --- the peers -----------------------------------------------------------------
 RTP_CAPS='media=(string)audio,clock-rate=(int)8000,encoding-name=(string)PCMU,payload=(int)0'
