@@ -32,13 +32,24 @@
 /* HMAC-SHA1 output ipsec-mb writes: it refuses 10, so ask for 12 and keep 10 or 4. */
 #define IMB_HMAC_SHA1_OUT 12
 
-/* Session keys of one packet kind (SRTP or SRTCP) for AES-CM or NULL + HMAC-SHA1. */
+/*
+ * Session keys of one packet kind (SRTP or SRTCP) for AES-CM or NULL +
+ * HMAC-SHA1: 256 bytes with AES-128 and the NULL cipher (11 round keys),
+ * 320 with AES-256 (15). A million legs of keys is where the 64 bytes
+ * AES-128 never reads would add up.
+ */
 struct imb_cm_keys {
-	uint8_t salt[16];         /* session salt, already shifted: bytes 14-15 are zero */
-	uint8_t ipad[32];         /* SHA-1 state after hashing (auth key ^ ipad) */
-	uint8_t opad[32];         /* SHA-1 state after hashing (auth key ^ opad) */
-	uint8_t enc_keys[15 * 16]; /* AES round keys; AES-128 uses the first 176 bytes */
-} __rte_cache_aligned;
+	uint8_t salt[16];   /* session salt, already shifted: bytes 14-15 are zero */
+	uint8_t ipad[32];   /* SHA-1 state after hashing (auth key ^ ipad) */
+	uint8_t opad[32];   /* SHA-1 state after hashing (auth key ^ opad) */
+	uint8_t enc_keys[]; /* AES round keys: 176 or 240 bytes */
+};
+
+static inline size_t
+imb_cm_keys_size(unsigned aes_key_len)
+{
+	return aes_key_len == 32 ? 320 : 256;
+}
 
 /*
  * The salt takes the free end of the key data's last line, which holds the
@@ -49,12 +60,7 @@ struct imb_gcm_keys {
 	uint8_t salt[16]; /* 12-byte session salt */
 } __rte_cache_aligned;
 
-/* All session material derived from one master key. */
-struct imb_cm_slot {
-	struct imb_cm_keys rtp;
-	struct imb_cm_keys rtcp;
-};
-
+/* All session material derived from one master key: SRTP's keys, then SRTCP's. */
 struct imb_gcm_slot {
 	struct imb_gcm_keys rtp;
 	struct imb_gcm_keys rtcp;
@@ -62,20 +68,28 @@ struct imb_gcm_slot {
 
 struct imb_ctx {
 	struct ms_srtp_ctx head;
-	/* nb_keys slots: struct imb_gcm_slot for AES-GCM, else struct imb_cm_slot */
+	/* nb_keys slots: struct imb_gcm_slot for AES-GCM, else two struct imb_cm_keys */
 	uint8_t slots[] __rte_cache_aligned;
 };
 
 static inline size_t
-imb_slot_size(enum ms_srtp_cipher cipher)
+imb_slot_size(enum ms_srtp_cipher cipher, unsigned aes_key_len)
 {
-	return cipher == MS_CIPHER_AES_GCM ? sizeof(struct imb_gcm_slot) : sizeof(struct imb_cm_slot);
+	return cipher == MS_CIPHER_AES_GCM ? sizeof(struct imb_gcm_slot)
+					   : 2 * imb_cm_keys_size(aes_key_len);
 }
 
-static inline const struct imb_cm_slot *
-imb_cm_slot(const struct imb_ctx *c, unsigned slot)
+static inline struct imb_cm_keys *
+imb_cm_keys_at(uint8_t *slots, unsigned aes_key_len, unsigned slot, bool rtcp)
 {
-	return (const struct imb_cm_slot *)c->slots + slot;
+	return (struct imb_cm_keys *)(void *)(slots + (2 * slot + rtcp) * imb_cm_keys_size(aes_key_len));
+}
+
+/* The SRTP (or SRTCP) keys of a slot of an AES-CM or NULL context. */
+static inline const struct imb_cm_keys *
+imb_cm_keys(const struct imb_ctx *c, unsigned slot, bool rtcp)
+{
+	return imb_cm_keys_at((uint8_t *)(uintptr_t)c->slots, c->head.view.aes_key_len, slot, rtcp);
 }
 
 static inline const struct imb_gcm_slot *
@@ -87,7 +101,10 @@ imb_gcm_slot(const struct imb_ctx *c, unsigned slot)
 /*
  * State of one SSRC within a stream: 32 bytes, then its replay windows, first
  * SRTP, then SRTCP, word_mask + 1 words each. With the default 128-packet
- * window the header and the SRTP window fill exactly one cache line.
+ * window the header and the SRTP window fill exactly one cache line: the
+ * first SSRC's, the one every packet of a one-source stream reads. Slots
+ * follow each other on 32-byte boundaries, not lines: a second SSRC may
+ * straddle two lines, and a million streams save a quarter of their memory.
  */
 struct imb_ssrc {
 	uint32_t ssrc;
@@ -128,8 +145,7 @@ struct imb_stream_cold {
 static inline size_t
 imb_ssrc_stride(uint32_t word_mask)
 {
-	return RTE_ALIGN_CEIL(sizeof(struct imb_ssrc) + 2 * (word_mask + 1) * sizeof(uint64_t),
-			      RTE_CACHE_LINE_SIZE);
+	return RTE_ALIGN_CEIL(sizeof(struct imb_ssrc) + 2 * (word_mask + 1) * sizeof(uint64_t), 32);
 }
 
 static inline struct imb_ssrc *

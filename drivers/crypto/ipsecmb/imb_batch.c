@@ -89,8 +89,7 @@ imb_batch_open(struct imb_batch *b, struct rte_mbuf **pkts, uint16_t n, uint8_t 
 			continue;
 		}
 		if (op->encrypted) {
-			const struct imb_cm_slot *slot = imb_cm_slot(op->ctx, op->slot);
-			const struct imb_cm_keys *k = rtcp ? &slot->rtcp : &slot->rtp;
+			const struct imb_cm_keys *k = imb_cm_keys(op->ctx, op->slot, rtcp);
 			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 
 			imb_cm_iv(op->iv, k->salt, op->ssrc, op->index);
@@ -168,7 +167,7 @@ prefetch_ctxs(struct rte_mbuf **pkts, struct ms_srtp_stream *const *streams, uin
 			/* AES round keys: 176 or 240 bytes */
 			lines = vw->aes_key_len == 16 ? 3 : 4;
 		} else {
-			k += rtcp ? sizeof(struct imb_cm_keys) : 0;
+			k += rtcp ? imb_cm_keys_size(vw->aes_key_len) : 0;
 			lines = vw->aes_key_len == 16 ? 4 : vw->aes_key_len ? 5 : 2;
 		}
 		for (unsigned l = 0; l < lines; l++)

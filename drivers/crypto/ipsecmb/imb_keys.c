@@ -329,11 +329,10 @@ slot_init(struct imb_ctx *c, unsigned slot, const struct ms_srtp_suite_info *si,
 			ret = imb_gcm_keys_init(rtcp ? &gs->rtcp : &gs->rtp, sk.enc,
 						si->master_key_len, sk.salt);
 		} else {
-			struct imb_cm_slot *cs = (struct imb_cm_slot *)c->slots + slot;
 			unsigned klen = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
 
-			ret = imb_cm_keys_init(rtcp ? &cs->rtcp : &cs->rtp, sk.enc, klen, sk.salt,
-					       sk.auth);
+			ret = imb_cm_keys_init(imb_cm_keys_at(c->slots, klen, slot, rtcp), sk.enc, klen,
+					       sk.salt, sk.auth);
 		}
 	}
 	ms_secure_zero(&sk, sizeof(sk));
@@ -345,7 +344,8 @@ static struct imb_ctx *
 ctx_alloc(const struct ms_srtp_ctx_cfg *cfg)
 {
 	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(cfg->suite);
-	size_t size = sizeof(struct imb_ctx) + cfg->nb_keys * imb_slot_size(si->cipher);
+	size_t size = sizeof(struct imb_ctx) +
+		      cfg->nb_keys * imb_slot_size(si->cipher, si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len);
 	struct imb_ctx *c = ms_secmem_alloc(size);
 
 	if (c != NULL)
@@ -388,7 +388,7 @@ imb_ctx_rekey(const struct ms_srtp_ctx *old, const uint8_t *keep, unsigned nb_ke
 	      const struct ms_srtp_key_cfg *add, struct ms_srtp_ctx **ctx)
 {
 	const struct imb_ctx *o = (const struct imb_ctx *)old;
-	size_t slot_size = imb_slot_size(old->view.cipher);
+	size_t slot_size = imb_slot_size(old->view.cipher, old->view.aes_key_len);
 	struct ms_srtp_ctx_cfg cfg;
 	int ret = 0;
 
@@ -428,11 +428,10 @@ imb_ctx_from_session_keys(enum ms_srtp_suite suite, uint32_t flags, const uint8_
 			ret = imb_gcm_keys_init(rtcp ? &gs->rtcp : &gs->rtp, enc_key,
 						si->master_key_len, salt);
 		} else {
-			struct imb_cm_slot *cs = (struct imb_cm_slot *)c->slots;
 			unsigned klen = si->cipher == MS_CIPHER_NULL ? 0 : si->master_key_len;
 
-			ret = imb_cm_keys_init(rtcp ? &cs->rtcp : &cs->rtp, enc_key, klen, salt,
-					       auth_key);
+			ret = imb_cm_keys_init(imb_cm_keys_at(c->slots, klen, 0, rtcp), enc_key, klen,
+					       salt, auth_key);
 		}
 		if (ret < 0) {
 			ms_secmem_free(c);

@@ -82,7 +82,7 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 			continue;
 		}
 
-		const struct imb_cm_keys *k = &imb_cm_slot(c, slot)->rtcp;
+		const struct imb_cm_keys *k = imb_cm_keys(c, slot, true);
 
 		if (encrypt && c->head.view.aes_key_len != 0) {
 			imb_cm_iv(op->iv, k->salt, ssrc, index);
@@ -194,7 +194,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			continue;
 		}
 
-		const struct imb_cm_keys *k = &imb_cm_slot(c, op->slot)->rtcp;
+		const struct imb_cm_keys *k = imb_cm_keys(c, op->slot, true);
 
 		/* Authenticated portion: header, payload and the word, contiguous. */
 		memcpy(op->tag_rx, tag, tag_len);

@@ -80,7 +80,7 @@ protect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts, struct ms_srtp_strea
 			continue;
 		}
 
-		const struct imb_cm_keys *k = &imb_cm_slot(c, op->slot)->rtp;
+		const struct imb_cm_keys *k = imb_cm_keys(c, op->slot, false);
 
 		if (vw->aes_key_len != 0 && payload > 0) {
 			imb_cm_iv(op->iv, k->salt, v.ssrc, op->index);
@@ -209,7 +209,7 @@ unprotect_chunk(struct imb_lcore *lc, struct rte_mbuf **pkts,
 			continue;
 		}
 
-		const struct imb_cm_keys *k = &imb_cm_slot(c, op->slot)->rtp;
+		const struct imb_cm_keys *k = imb_cm_keys(c, op->slot, false);
 
 		/* The received tag leaves; the ROC takes its place for the hash. */
 		memcpy(op->tag_rx, p + v.rtp_len + mki_len, tag_len);

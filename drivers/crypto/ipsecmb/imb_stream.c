@@ -109,6 +109,8 @@ imb_stream_create(const struct ms_srtp_stream_cfg *cfg, struct ms_srtp_ctx *ctx,
 	RTE_BUILD_BUG_ON(offsetof(struct imb_stream, ssrc_state) != RTE_CACHE_LINE_SIZE);
 	RTE_BUILD_BUG_ON(sizeof(struct imb_ssrc) != 32);
 	RTE_BUILD_BUG_ON(sizeof(struct imb_gcm_keys) != 1024);
+	RTE_BUILD_BUG_ON(offsetof(struct imb_cm_keys, enc_keys) + 11 * 16 > 256);
+	RTE_BUILD_BUG_ON(offsetof(struct imb_cm_keys, enc_keys) + 15 * 16 > 320);
 	if (s == NULL)
 		return -ENOMEM;
 	s->head.ctx = ctx;
