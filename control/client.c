@@ -70,7 +70,7 @@ ms_client_read_line(struct ms_client *c, const char **line, int timeout_ms)
 		c->line_end = 0;
 	}
 	for (;;) {
-		char *nl = memchr(c->in, '\n', c->in_len);
+		char *nl = c->in_len > 0 ? memchr(c->in, '\n', c->in_len) : NULL;
 		ssize_t n;
 
 		if (nl != NULL) {

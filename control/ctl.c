@@ -457,19 +457,21 @@ nonce_expired(const struct ms_conn *k)
 	return now_ms() - k->nonce_ms >= (uint64_t)k->profile->c.nonce_validity * 1000;
 }
 
+enum challenge { NONCE_KEEP, NONCE_NEW };
+
 /*
- * 401 with a challenge: a fresh nonce after a failure or when the current one
- * expired (stale), else the current one (a client that simply has not
- * authenticated yet keeps the nonce it was given).
+ * 401 with a challenge: a fresh nonce after a failure or when the current
+ * one expired (stale), else the current one while it lasts (a client that
+ * simply has not authenticated yet keeps the nonce it was given).
  */
 static void
-respond_401(struct ms_conn *k, const char *idtext, bool stale, const char *msg)
+respond_401(struct ms_conn *k, const char *idtext, bool stale, enum challenge nonce,
+	    const char *msg)
 {
 	struct ms_ctl *c = k->ctl;
 	struct ms_jerr e = {.code = 401};
 
-	if (stale || k->nonce[0] == '\0' || nonce_expired(k) ||
-	    strcmp(msg, "digest authentication required (op auth)") != 0)
+	if (nonce == NONCE_NEW || stale || k->nonce[0] == '\0' || nonce_expired(k))
 		new_nonce(k);
 	snprintf(e.msg, sizeof(e.msg), "%s", msg);
 	ms_jw_reset(&c->extra);
@@ -576,18 +578,18 @@ handle_auth(struct ms_conn *k, const cJSON *req, const char *idtext)
 		c->st.auth_failures++;
 		MS_LOG(WARNING, ctl, "connection %" PRIu64 " (%s): digest with a nonce it was not given",
 		       k->id, k->peer);
-		respond_401(k, idtext, false, "unknown nonce: use the latest challenge's");
+		respond_401(k, idtext, false, NONCE_NEW, "unknown nonce: use the latest challenge's");
 		goto count;
 	}
 	if (nonce_expired(k)) {
-		respond_401(k, idtext, true, "the nonce is older than the profile's nonce validity time");
+		respond_401(k, idtext, true, NONCE_NEW, "the nonce is older than the profile's nonce validity time");
 		return;
 	}
 	if (ncv <= k->nonce_nc) {
 		c->st.auth_failures++;
 		MS_LOG(WARNING, ctl, "connection %" PRIu64 " (%s): replayed digest response (nc %s)",
 		       k->id, k->peer, nc);
-		respond_401(k, idtext, false, "nonce count already used: a replayed response");
+		respond_401(k, idtext, false, NONCE_NEW, "nonce count already used: a replayed response");
 		goto count;
 	}
 	cl = client_find(c, user);
@@ -600,7 +602,7 @@ handle_auth(struct ms_conn *k, const cJSON *req, const char *idtext)
 		c->st.auth_failures++;
 		MS_LOG(WARNING, ctl, "connection %" PRIu64 " (%s, profile %s): digest authentication failed for '%s'",
 		       k->id, k->peer, k->profile->c.name, user);
-		respond_401(k, idtext, false, "digest authentication failed");
+		respond_401(k, idtext, false, NONCE_NEW, "digest authentication failed");
 		goto count;
 	}
 	k->nonce_nc = ncv;
@@ -944,12 +946,12 @@ process_line(struct ms_conn *k, const char *line, size_t len)
 	}
 	if (k->profile->c.digest && !(ms_op_info((enum ms_op)op)->flags & MS_OPF_ALWAYS)) {
 		if (!k->authed) {
-			respond_401(k, idtext, false, "digest authentication required (op auth)");
+			respond_401(k, idtext, false, NONCE_KEEP, "digest authentication required (op auth)");
 			goto done;
 		}
 		if (now_ms() >= k->auth_until_ms) {
 			k->authed = false;
-			respond_401(k, idtext, true,
+			respond_401(k, idtext, true, NONCE_NEW,
 				    "the authentication expired with its nonce: authenticate again and repeat the request");
 			goto done;
 		}
