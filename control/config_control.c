@@ -187,30 +187,13 @@ static int
 parse_profile(struct ms_cfgp *p, const config_setting_t *g, const char *gpath,
 	      struct ms_profile_cfg *pc)
 {
-	static const char *const known[] = {"name", "description", "transport", "security_mode",
-					    "digest_authentication", "nonce_validity",
-					    "x509_subjects", "incoming_port",
-					    "application_authorization", "accept_subscription",
-					    "accept_redirect", "accept_notification",
-					    "accept_replacement", NULL};
-	const struct {
-		const char *name;
-		bool *v;
-	} flags[] = {
-		{"digest_authentication", &pc->digest},
-		{"application_authorization", &pc->app_authorization},
-		{"accept_subscription", &pc->accept_subscription},
-		{"accept_redirect", &pc->accept_redirect},
-		{"accept_notification", &pc->accept_notification},
-		{"accept_replacement", &pc->accept_replacement},
-	};
 	char path[MS_CFGP_PATH_LEN];
 	const char *str = NULL;
 	struct ms_jerr e;
 	int ret;
 
 	ms_profile_defaults(pc);
-	if ((ret = ms_cfgp_check_known(p, g, gpath, known)) < 0)
+	if ((ret = ms_cfgp_check_known(p, g, gpath, ms_profile_members)) < 0)
 		return ret;
 	if ((ret = copy_str(p, g, gpath, "name", pc->name, sizeof(pc->name), true,
 			    "the profile's name")) < 0 ||
@@ -238,8 +221,8 @@ parse_profile(struct ms_cfgp *p, const config_setting_t *g, const char *gpath,
 					   str);
 		pc->security_mode = (uint8_t)ret;
 	}
-	for (unsigned i = 0; i < RTE_DIM(flags); i++)
-		if ((ret = ms_cfgp_bool(p, g, gpath, flags[i].name, flags[i].v)) < 0)
+	for (unsigned i = 0; i < MS_PROFILE_NB_FLAGS; i++)
+		if ((ret = ms_cfgp_bool(p, g, gpath, ms_profile_flags[i].name, ms_profile_flag(pc, i))) < 0)
 			return ret;
 	if ((ret = ms_cfgp_u32(p, g, gpath, "nonce_validity", 1, 86400, &pc->nonce_validity)) < 0 ||
 	    (ret = ms_cfgp_u16(p, g, gpath, "incoming_port", 1024, 65535, &pc->incoming_port)) < 0)

@@ -6,6 +6,22 @@
 
 #include "profile.h"
 
+const char *const ms_profile_members[] = {
+	"name", "description", "transport", "security_mode", "digest_authentication",
+	"nonce_validity", "x509_subjects", "incoming_port", "application_authorization",
+	"accept_subscription", "accept_redirect", "accept_notification", "accept_replacement",
+	NULL,
+};
+
+const struct ms_profile_flag ms_profile_flags[MS_PROFILE_NB_FLAGS] = {
+	{"digest_authentication", offsetof(struct ms_profile_cfg, digest)},
+	{"application_authorization", offsetof(struct ms_profile_cfg, app_authorization)},
+	{"accept_subscription", offsetof(struct ms_profile_cfg, accept_subscription)},
+	{"accept_redirect", offsetof(struct ms_profile_cfg, accept_redirect)},
+	{"accept_notification", offsetof(struct ms_profile_cfg, accept_notification)},
+	{"accept_replacement", offsetof(struct ms_profile_cfg, accept_replacement)},
+};
+
 static const char *const transports[] = {[MS_TRANSPORT_UNIX] = "unix", [MS_TRANSPORT_TLS] = "tls"};
 static const char *const secmodes[] = {
 	[MS_LEG_RTP] = "non-secure",
@@ -223,29 +239,12 @@ int
 ms_profile_from_json(const cJSON *obj, const char *path, bool allow_name, struct ms_profile_cfg *p,
 		     struct ms_jerr *e)
 {
-	static const char *const known[] = {"name", "description", "transport", "security_mode",
-					    "digest_authentication", "nonce_validity",
-					    "x509_subjects", "incoming_port",
-					    "application_authorization", "accept_subscription",
-					    "accept_redirect", "accept_notification",
-					    "accept_replacement", NULL};
-	const struct {
-		const char *name;
-		bool *v;
-	} flags[] = {
-		{"digest_authentication", &p->digest},
-		{"application_authorization", &p->app_authorization},
-		{"accept_subscription", &p->accept_subscription},
-		{"accept_redirect", &p->accept_redirect},
-		{"accept_notification", &p->accept_notification},
-		{"accept_replacement", &p->accept_replacement},
-	};
 	char fp[MS_JERR_FIELD];
 	const char *s;
 	int64_t v;
 	int ret;
 
-	if (ms_jarg_check(obj, path, known, e) < 0)
+	if (ms_jarg_check(obj, path, ms_profile_members, e) < 0)
 		return -1;
 	if (!allow_name && cJSON_GetObjectItemCaseSensitive(obj, "name") != NULL)
 		return ms_jerr(e, 400, ms_jpath(fp, sizeof(fp), path, "name"),
@@ -279,8 +278,8 @@ ms_profile_from_json(const cJSON *obj, const char *path, bool allow_name, struct
 				       s);
 		p->security_mode = (uint8_t)m;
 	}
-	for (unsigned i = 0; i < RTE_DIM(flags); i++)
-		if (ms_jarg_bool(obj, path, flags[i].name, flags[i].v, e) < 0)
+	for (unsigned i = 0; i < MS_PROFILE_NB_FLAGS; i++)
+		if (ms_jarg_bool(obj, path, ms_profile_flags[i].name, ms_profile_flag(p, i), e) < 0)
 			return -1;
 	if ((ret = ms_jarg_int(obj, path, "nonce_validity", 1, 86400, &v, e)) < 0)
 		return -1;
@@ -314,15 +313,12 @@ ms_profile_to_json(struct ms_jw *w, const struct ms_profile *pr)
 	ms_jw_kstr(w, "description", p->description);
 	ms_jw_kstr(w, "transport", ms_transport_str(p->transport));
 	ms_jw_kstr(w, "security_mode", ms_secmode_str(p->security_mode));
-	ms_jw_kbool(w, "digest_authentication", p->digest);
 	ms_jw_kuint(w, "nonce_validity", p->nonce_validity);
 	ms_jw_kstr(w, "x509_subjects", p->subjects);
 	ms_jw_kuint(w, "incoming_port", p->incoming_port);
-	ms_jw_kbool(w, "application_authorization", p->app_authorization);
-	ms_jw_kbool(w, "accept_subscription", p->accept_subscription);
-	ms_jw_kbool(w, "accept_redirect", p->accept_redirect);
-	ms_jw_kbool(w, "accept_notification", p->accept_notification);
-	ms_jw_kbool(w, "accept_replacement", p->accept_replacement);
+	for (unsigned i = 0; i < MS_PROFILE_NB_FLAGS; i++)
+		ms_jw_kbool(w, ms_profile_flags[i].name,
+			    *ms_profile_flag((struct ms_profile_cfg *)(uintptr_t)p, i));
 	ms_jw_kstr(w, "origin", pr->from_file ? "config" : "runtime");
 	ms_jw_end(w);
 }

@@ -12,6 +12,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -34,6 +35,24 @@ int ms_transport_from_str(const char *s);
 /* "non-secure", "authenticated", "encrypted" for the leg modes rtp, authenticated, encrypted. */
 const char *ms_secmode_str(uint8_t mode);
 int ms_secmode_from_str(const char *s);
+
+/* Every setting of a profile, by the name the file and the protocol give it (NULL-terminated). */
+extern const char *const ms_profile_members[];
+
+/* The boolean settings of a profile: one table for the file and the protocol. */
+struct ms_profile_flag {
+	const char *name;
+	size_t offset; /* of the bool in struct ms_profile_cfg */
+};
+
+#define MS_PROFILE_NB_FLAGS 6
+extern const struct ms_profile_flag ms_profile_flags[MS_PROFILE_NB_FLAGS];
+
+static inline bool *
+ms_profile_flag(struct ms_profile_cfg *p, unsigned i)
+{
+	return (bool *)((char *)p + ms_profile_flags[i].offset);
+}
 
 /* The defaults of a new profile (name empty). */
 void ms_profile_defaults(struct ms_profile_cfg *p);

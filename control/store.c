@@ -624,48 +624,46 @@ leg_stream(const struct ms_store *s, const struct ms_call *c, unsigned leg, bool
 	return send ? l->out : l->in;
 }
 
-int
-ms_store_rekey(struct ms_store *s, struct ms_call *c, unsigned leg, bool send,
-	       const struct ms_srtp_key_cfg *add, struct ms_jerr *e)
+/*
+ * One direction's keys from its current context: a rekey keeps the newest
+ * key beside add, a retire (add NULL) keeps only the newer of two.
+ */
+static int
+rekey_direction(struct ms_store *s, struct ms_call *c, unsigned leg, bool send,
+		const struct ms_srtp_key_cfg *add, struct ms_jerr *e)
 {
 	struct ms_srtp_stream *st = leg_stream(s, c, leg, send);
+	const char *field = add != NULL ? "rekey" : "retire";
 	const struct ms_srtp_ctx *ctx;
 	uint8_t keep;
 	char why[256];
 	int ret;
 
 	if (st == NULL)
-		return ms_jerr(e, 400, "rekey", "leg %u is plain RTP: switch it to SRTP with keys instead",
-			       leg);
+		return ms_jerr(e, 400, field, "leg %u is plain RTP: %s", leg,
+			       add != NULL ? "switch it to SRTP with keys instead" : "it has no keys");
 	ctx = ms_srtp_stream_ctx(st);
-	/* the newest key stays beside the new one; an older one goes */
+	if (add == NULL && ctx->view.nb_keys < 2)
+		return ms_jerr(e, 409, field, "the %s direction of leg %u has one key only",
+			       send ? "send" : "recv", leg);
 	keep = (uint8_t)(ctx->view.nb_keys - 1);
 	ret = ms_leg_rekey_keep(s->t, c->leg[leg].id, send, &keep, 1, add, why, sizeof(why));
 	if (ret < 0)
-		return dp_fault(e, ret, "rekey.key", why);
+		return dp_fault(e, ret, add != NULL ? "rekey.key" : "retire", why);
 	return 0;
+}
+
+int
+ms_store_rekey(struct ms_store *s, struct ms_call *c, unsigned leg, bool send,
+	       const struct ms_srtp_key_cfg *add, struct ms_jerr *e)
+{
+	return rekey_direction(s, c, leg, send, add, e);
 }
 
 int
 ms_store_retire(struct ms_store *s, struct ms_call *c, unsigned leg, bool send, struct ms_jerr *e)
 {
-	struct ms_srtp_stream *st = leg_stream(s, c, leg, send);
-	const struct ms_srtp_ctx *ctx;
-	uint8_t keep;
-	char why[256];
-	int ret;
-
-	if (st == NULL)
-		return ms_jerr(e, 400, "retire", "leg %u is plain RTP: it has no keys", leg);
-	ctx = ms_srtp_stream_ctx(st);
-	if (ctx->view.nb_keys < 2)
-		return ms_jerr(e, 409, "retire", "the %s direction of leg %u has one key only",
-			       send ? "send" : "recv", leg);
-	keep = 1;
-	ret = ms_leg_rekey_keep(s->t, c->leg[leg].id, send, &keep, 1, NULL, why, sizeof(why));
-	if (ret < 0)
-		return dp_fault(e, ret, "retire", why);
-	return 0;
+	return rekey_direction(s, c, leg, send, NULL, e);
 }
 
 int

@@ -1756,3 +1756,183 @@ it_leg_drops(const struct it_leg *l, enum ms_leg_drop d)
 	it_leg_stats(l, &rx, &tx);
 	return rx.drops[d] + tx.drops[d];
 }
+
+/* ------------------------------------------------------------------------- */
+/* Live traffic */
+
+static struct {
+	struct it_session *sess;
+	unsigned max, n;
+	int *state;                      /* enum it_live_state, per flow */
+	uint32_t *switch_at;             /* per flow: the peer changes key at this packet */
+	struct ms_srtp_ctx_cfg *switch_key; /* to this key (nb_keys 0: none pending) */
+	uint32_t *switch_mki;            /* or to this MKI index + 1 (0: none pending) */
+	int stop;
+	uint64_t rounds;
+	pthread_t thread;
+	bool running;
+} live;
+
+static unsigned
+live_flow(const struct it_flow *f)
+{
+	return (unsigned)(f->sess - live.sess) * 2 + (unsigned)(f - f->sess->flow);
+}
+
+static void *
+live_loop(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&live.stop, __ATOMIC_ACQUIRE)) {
+		unsigned n = __atomic_load_n(&live.n, __ATOMIC_ACQUIRE);
+
+		for (unsigned i = 0; i < 2 * n; i++) {
+			struct it_flow *f = &live.sess[i / 2].flow[i % 2];
+
+			if (__atomic_load_n(&live.state[i], __ATOMIC_ACQUIRE) != IT_LIVE_ON)
+				continue;
+			uint32_t c = __atomic_load_n(&f->next, __ATOMIC_RELAXED);
+			if (c + 1 >= f->seen_cap)
+				continue;
+			/* make-before-break: the peer moves to the new key between two packets */
+			if (__atomic_load_n(&live.switch_at[i], __ATOMIC_ACQUIRE) == c) {
+				if (live.switch_key[i].nb_keys != 0) {
+					it_srtp_update(f->tx, &live.switch_key[i], f->ssrc);
+					memset(&live.switch_key[i], 0, sizeof(live.switch_key[i]));
+				}
+				if (live.switch_mki[i] != 0) {
+					__atomic_store_n(&f->mki_index, live.switch_mki[i] - 1,
+							 __ATOMIC_RELEASE);
+					live.switch_mki[i] = 0;
+				}
+			}
+			it_flow_send(f, it_flow_queue(f, c));
+		}
+		__atomic_fetch_add(&live.rounds, 1, __ATOMIC_RELEASE);
+		/* pace: wait until the workers took what was put on the rings */
+		uint64_t t0 = it_now_ms();
+		for (;;) {
+			struct ms_worker_stats st;
+
+			ms_dataplane_total_stats(it.dp, &st);
+			if (st.rx_pkts >= __atomic_load_n(&it.injected, __ATOMIC_ACQUIRE) ||
+			    it_now_ms() - t0 > 50)
+				break;
+			usleep(100);
+		}
+		usleep(300);
+	}
+	return NULL;
+}
+
+void
+it_live_start(struct it_session *sess, unsigned max)
+{
+	live.sess = sess;
+	live.max = max;
+	live.state = calloc(2 * max, sizeof(*live.state));
+	live.switch_at = malloc(2 * max * sizeof(*live.switch_at));
+	live.switch_key = calloc(2 * max, sizeof(*live.switch_key));
+	live.switch_mki = calloc(2 * max, sizeof(*live.switch_mki));
+	assert_non_null(live.state);
+	assert_non_null(live.switch_at);
+	assert_non_null(live.switch_key);
+	assert_non_null(live.switch_mki);
+	for (unsigned i = 0; i < 2 * max; i++)
+		live.switch_at[i] = UINT32_MAX;
+	live.stop = 0;
+	assert_int_equal(pthread_create(&live.thread, NULL, live_loop, NULL), 0);
+	live.running = true;
+}
+
+void
+it_live_count(unsigned n)
+{
+	assert_true(n <= live.max);
+	__atomic_store_n(&live.n, n, __ATOMIC_RELEASE);
+}
+
+void
+it_live_stop(void)
+{
+	if (!live.running)
+		return;
+	__atomic_store_n(&live.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(live.thread, NULL);
+	live.running = false;
+	free(live.state);
+	free(live.switch_at);
+	memset(live.switch_key, 0, 2 * live.max * sizeof(*live.switch_key));
+	free(live.switch_key);
+	free(live.switch_mki);
+}
+
+void
+it_live_set(struct it_flow *f, enum it_live_state st)
+{
+	__atomic_store_n(&live.state[live_flow(f)], (int)st, __ATOMIC_RELEASE);
+}
+
+void
+it_live_run(unsigned ms)
+{
+	uint64_t t0 = it_now_ms();
+
+	while (it_now_ms() - t0 < ms)
+		if (it_collect() == 0)
+			usleep(100);
+}
+
+void
+it_live_sync(void)
+{
+	uint64_t r = __atomic_load_n(&live.rounds, __ATOMIC_ACQUIRE);
+	uint64_t t0 = it_now_ms();
+
+	while (__atomic_load_n(&live.rounds, __ATOMIC_ACQUIRE) < r + 2) {
+		if (it_collect() == 0)
+			usleep(100);
+		if (it_now_ms() - t0 > 20000)
+			fail_msg("the injector stopped");
+	}
+}
+
+void
+it_live_pause_drain(struct it_flow *f)
+{
+	it_live_set(f, IT_LIVE_PAUSED);
+	it_live_sync();
+	if (!it_wait_count(&f->delivered, f->next, 10000))
+		it_fail("flow %u (%s): %u of %u delivered after 10 s", f->id, f->sess->name,
+			f->delivered, f->next);
+}
+
+uint32_t
+it_live_next(const struct it_flow *f)
+{
+	return __atomic_load_n(&f->next, __ATOMIC_SEQ_CST);
+}
+
+void
+it_live_switch_key(struct it_flow *f, uint32_t at, const struct ms_srtp_ctx_cfg *key)
+{
+	unsigned i = live_flow(f);
+
+	live.switch_key[i] = *key;
+	__atomic_store_n(&live.switch_at[i], at, __ATOMIC_RELEASE);
+}
+
+void
+it_live_switch_mki(struct it_flow *f, uint32_t at, uint32_t mki_index)
+{
+	unsigned i = live_flow(f);
+
+	live.switch_mki[i] = mki_index + 1;
+	__atomic_store_n(&live.switch_at[i], at, __ATOMIC_RELEASE);
+}
+
+uint32_t
+it_live_switch_at(const struct it_flow *f)
+{
+	return __atomic_load_n(&live.switch_at[live_flow(f)], __ATOMIC_ACQUIRE);
+}

@@ -327,6 +327,39 @@ void it_send_rr(struct it_flow *const *flows, unsigned n, unsigned per_flow);
 void it_expect_all(struct it_flow *const *flows, unsigned n);
 
 /* ------------------------------------------------------------------------- */
+/* Live traffic: a thread sends on every flow set on while the test changes things */
+
+enum it_live_state { IT_LIVE_OFF, IT_LIVE_ON, IT_LIVE_PAUSED };
+
+/*
+ * Starts the injector over the flows of sess[0 .. n), n set with
+ * it_live_count as sessions are added (at most max). Each round sends one
+ * packet on every flow that is on (spread over its queues), then waits until
+ * the workers took what it put on the rings.
+ */
+void it_live_start(struct it_session *sess, unsigned max);
+void it_live_count(unsigned n);
+void it_live_stop(void);
+void it_live_set(struct it_flow *f, enum it_live_state st);
+/* Collects output for ms (the main thread is the only one that checks output). */
+void it_live_run(unsigned ms);
+/* Waits until the injector finished two rounds: a flow set off or paused is left alone. */
+void it_live_sync(void);
+/* Pauses a flow and waits until everything it sent came out. */
+void it_live_pause_drain(struct it_flow *f);
+/* The counter of the flow's next packet. */
+uint32_t it_live_next(const struct it_flow *f);
+/*
+ * The peer of f moves, between packets at - 1 and at, to key (its libsrtp2
+ * session is updated: same ROC and SRTCP index), or to the key of its session
+ * with MKI index mki_index.
+ */
+void it_live_switch_key(struct it_flow *f, uint32_t at, const struct ms_srtp_ctx_cfg *key);
+void it_live_switch_mki(struct it_flow *f, uint32_t at, uint32_t mki_index);
+/* Where the flow's pending or last switch is (UINT32_MAX: none). */
+uint32_t it_live_switch_at(const struct it_flow *f);
+
+/* ------------------------------------------------------------------------- */
 /* Output */
 
 /* Takes every frame from the tx rings and checks it; returns frames taken. */

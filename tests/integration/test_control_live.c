@@ -36,19 +36,10 @@ enum { PORT_A, PORT_B };
 #define INITIAL 24
 #define CAP 20000
 
-enum slot_state { SLOT_OFF, SLOT_ON, SLOT_PAUSED };
-
 static struct it_session sess[MAX_SESS];
 static unsigned nb_sess;
-static int slot[2 * MAX_SESS];
 static bool hot_deleted[MAX_SESS], clean_deleted[MAX_SESS];
-static uint32_t switch_at[2 * MAX_SESS];            /* the peer changes key at this packet ... */
-static struct ms_srtp_ctx_cfg switch_key[2 * MAX_SESS]; /* ... to this key (no MKI) */
-static struct ms_srtp_ctx_cfg mki_next[MAX_SESS];      /* leg A's next recv key (MKI 2), known to its peer */
-static uint32_t switch_mki[2 * MAX_SESS];           /* ... or to this MKI index (+1; 0: none) */
-static int stop_injector;
-static uint64_t rounds;
-static pthread_t injector;
+static struct ms_srtp_ctx_cfg mki_next[MAX_SESS]; /* leg A's next recv key (MKI 2), known to its peer */
 static uint32_t changes;
 
 static struct ms_ctl *ctl;
@@ -197,105 +188,6 @@ ctl_delete(struct it_session *s)
 	s->installed = false;
 }
 
-/* ------------------------------------------------------------------------- */
-/* traffic, as in test_live.c */
-
-static void *
-inject_loop(void *arg)
-{
-	(void)arg;
-	while (!__atomic_load_n(&stop_injector, __ATOMIC_ACQUIRE)) {
-		unsigned n = __atomic_load_n(&nb_sess, __ATOMIC_ACQUIRE);
-
-		for (unsigned i = 0; i < 2 * n; i++) {
-			struct it_flow *f = &sess[i / 2].flow[i % 2];
-
-			if (__atomic_load_n(&slot[i], __ATOMIC_ACQUIRE) != SLOT_ON)
-				continue;
-			uint32_t c = __atomic_load_n(&f->next, __ATOMIC_RELAXED);
-			if (c + 1 >= f->seen_cap)
-				continue;
-			/* the peer moves to the new key between two packets */
-			if (__atomic_load_n(&switch_at[i], __ATOMIC_ACQUIRE) == c) {
-				if (switch_key[i].nb_keys != 0) {
-					it_srtp_update(f->tx, &switch_key[i], f->ssrc);
-					memset(&switch_key[i], 0, sizeof(switch_key[i]));
-				}
-				if (switch_mki[i] != 0) {
-					__atomic_store_n(&f->mki_index, switch_mki[i] - 1, __ATOMIC_RELEASE);
-					switch_mki[i] = 0;
-				}
-			}
-			it_flow_send(f, it_flow_queue(f, c));
-		}
-		__atomic_fetch_add(&rounds, 1, __ATOMIC_RELEASE);
-		uint64_t t0 = it_now_ms();
-		for (;;) {
-			struct ms_worker_stats st;
-
-			ms_dataplane_total_stats(it.dp, &st);
-			if (st.rx_pkts >= __atomic_load_n(&it.injected, __ATOMIC_ACQUIRE) ||
-			    it_now_ms() - t0 > 50)
-				break;
-			usleep(100);
-		}
-		usleep(300);
-	}
-	return NULL;
-}
-
-static void
-run_for(unsigned ms)
-{
-	uint64_t t0 = it_now_ms();
-
-	while (it_now_ms() - t0 < ms)
-		if (it_collect() == 0)
-			usleep(100);
-}
-
-static void
-injector_sync(void)
-{
-	uint64_t r = __atomic_load_n(&rounds, __ATOMIC_ACQUIRE);
-	uint64_t t0 = it_now_ms();
-
-	while (__atomic_load_n(&rounds, __ATOMIC_ACQUIRE) < r + 2) {
-		if (it_collect() == 0)
-			usleep(100);
-		if (it_now_ms() - t0 > 20000)
-			fail_msg("the injector stopped");
-	}
-}
-
-static unsigned
-slot_of(const struct it_flow *f)
-{
-	return (unsigned)(f->sess - sess) * 2 + (unsigned)(f - f->sess->flow);
-}
-
-static void
-set_slot(struct it_flow *f, int state)
-{
-	__atomic_store_n(&slot[slot_of(f)], state, __ATOMIC_RELEASE);
-}
-
-static void
-pause_drain(struct it_flow *f)
-{
-	set_slot(f, SLOT_PAUSED);
-	injector_sync();
-	if (!it_wait_count(&f->delivered, f->next, 10000))
-		it_fail("flow %u (%s): %u of %u delivered after 10 s", f->id, f->sess->name,
-			f->delivered, f->next);
-}
-
-static uint32_t
-next_of(const struct it_flow *f)
-{
-	return __atomic_load_n(&f->next, __ATOMIC_SEQ_CST);
-}
-
 /* Session i: leg A encrypted (MKI on the even ones), leg B encrypted or plain RTP. */
 static void
 new_session(unsigned i, uint16_t lport_a, uint16_t lport_b)
@@ -355,8 +247,8 @@ new_session(unsigned i, uint16_t lport_a, uint16_t lport_b)
 	s->flow[1].dec[0].mki = s->leg[0].send.mki_len > 0;
 	ctl_create(s);
 	hot_deleted[i] = clean_deleted[i] = false;
-	set_slot(&s->flow[0], SLOT_ON);
-	set_slot(&s->flow[1], SLOT_ON);
+	it_live_set(&s->flow[0], IT_LIVE_ON);
+	it_live_set(&s->flow[1], IT_LIVE_ON);
 }
 
 static unsigned
@@ -366,7 +258,8 @@ add_session(uint16_t lport_a, uint16_t lport_b)
 
 	assert_true(i < MAX_SESS);
 	new_session(i, lport_a, lport_b);
-	__atomic_store_n(&nb_sess, i + 1, __ATOMIC_RELEASE);
+	nb_sess = i + 1;
+	it_live_count(nb_sess);
 	return i;
 }
 
@@ -383,18 +276,18 @@ test_create_delete(void **state)
 {
 	(void)state;
 	it_pcap_case("create_delete");
-	run_for(200);
+	it_live_run(200);
 	for (int k = 0; k < 12; k++) {
 		add_session(0, 0);
-		run_for(10);
+		it_live_run(10);
 	}
-	run_for(200);
+	it_live_run(200);
 	/* delete cleanly: the peers stop, everything comes out, then the request */
 	for (unsigned i = 0; i < 4; i++) {
 		struct it_session *s = &sess[3 + 6 * i];
 
-		pause_drain(&s->flow[0]);
-		pause_drain(&s->flow[1]);
+		it_live_pause_drain(&s->flow[0]);
+		it_live_pause_drain(&s->flow[1]);
 		it_expect_all((struct it_flow *[]){&s->flow[0], &s->flow[1]}, 2);
 		ctl_delete(s);
 		clean_deleted[s - sess] = true;
@@ -407,14 +300,14 @@ test_create_delete(void **state)
 		ctl_delete(s);
 		hot_deleted[s - sess] = true;
 		changes++;
-		run_for(20);
+		it_live_run(20);
 	}
-	run_for(200);
+	it_live_run(200);
 	for (unsigned i = 0; i < 4; i++) {
-		set_slot(&sess[5 + 6 * i].flow[0], SLOT_OFF);
-		set_slot(&sess[5 + 6 * i].flow[1], SLOT_OFF);
+		it_live_set(&sess[5 + 6 * i].flow[0], IT_LIVE_OFF);
+		it_live_set(&sess[5 + 6 * i].flow[1], IT_LIVE_OFF);
 	}
-	injector_sync();
+	it_live_sync();
 	/* new sessions on the ports of the cleanly deleted ones, with new keys */
 	for (unsigned i = 0; i < 4; i++) {
 		struct it_session *old = &sess[3 + 6 * i];
@@ -423,7 +316,7 @@ test_create_delete(void **state)
 		add_session(old->leg[0].lport, old->leg[1].lport);
 		changes++;
 	}
-	run_for(300);
+	it_live_run(300);
 	it_assert_clean();
 }
 
@@ -504,22 +397,20 @@ test_rekey_mki(void **state)
 	for (unsigned i = 0; i < 8; i += 2) {
 		struct it_session *s = &sess[i];
 		struct it_flow *from = &s->flow[0];
-		unsigned si = slot_of(from);
 
 		if (gone(i))
 			continue;
 		assert_int_equal(s->leg[0].recv.mki_len, 1);
 		rekey(s, 0, false, &mki_next[i], 0, -1);
 		assert_int_equal(nb_keys(s, 0, "recv"), 2);
-		switch_mki[si] = 2; /* index 1: MKI 2 */
-		__atomic_store_n(&switch_at[si], next_of(from) + 20, __ATOMIC_RELEASE);
+		it_live_switch_mki(from, it_live_next(from) + 20, 1); /* index 1: MKI 2 */
 		s->leg[0].recv = mki_next[i];
-		run_for(60);
+		it_live_run(60);
 	}
-	run_for(200);
+	it_live_run(200);
 	for (unsigned i = 0; i < 8; i += 2)
 		if (!gone(i)) {
-			assert_true(next_of(&sess[i].flow[0]) > switch_at[slot_of(&sess[i].flow[0])]);
+			assert_true(it_live_next(&sess[i].flow[0]) > it_live_switch_at(&sess[i].flow[0]));
 			retire(&sess[i], 0, false);
 			assert_int_equal(nb_keys(&sess[i], 0, "recv"), 1);
 		}
@@ -539,16 +430,16 @@ test_rekey_mki(void **state)
 		nk.mki_len = 1;
 		nk.keys[0].mki[0] = 2;
 		rekey(s, 0, true, &nk, 0, -1);
-		uint32_t after = next_of(into);
+		uint32_t after = it_live_next(into);
 
 		it_flow_add_dec(into, it_srtp_new(&nk, false, into->ssrc, l->send_roc, 1024), after);
 		into->dec[into->nb_dec - 1].mki = true;
 		l->send = nk;
-		run_for(80);
+		it_live_run(80);
 		retire(s, 0, true);
 		assert_int_equal(nb_keys(s, 0, "send"), 1);
 	}
-	run_for(300);
+	it_live_run(300);
 	it_assert_clean();
 }
 
@@ -562,22 +453,22 @@ test_rekey_index(void **state)
 		struct it_session *s = &sess[i];
 		struct it_leg *l = &s->leg[0];
 		struct it_flow *from = &s->flow[0], *into = &s->flow[1];
-		unsigned si = slot_of(from);
-		struct ms_srtp_ctx_cfg nk;
+		struct ms_srtp_ctx_cfg nk, rk;
 
 		if (gone(i) || from->rtcp_every != 0)
 			continue;
 		assert_int_equal(l->recv.mki_len, 0);
 		/* receive: the peer moves at packet x, which the rekey names as its index */
-		uint32_t x = next_of(from) + 150;
+		uint32_t x = it_live_next(from) + 150;
 
-		it_keys(&switch_key[si], l->recv.suite);
-		rekey(s, 0, false, &switch_key[si], 0,
+		it_keys(&rk, l->recv.suite);
+		rekey(s, 0, false, &rk, 0,
 		      (int64_t)((uint64_t)l->recv_roc << 16) + (uint16_t)(from->seq0 + x));
-		l->recv = switch_key[si];
-		__atomic_store_n(&switch_at[si], x, __ATOMIC_RELEASE);
+		it_live_switch_key(from, x, &rk);
+		l->recv = rk;
+		memset(&rk, 0, sizeof(rk));
 		/* send: mediasec moves at packet y of what it sends the peer, exactly */
-		uint32_t y = next_of(into) + 150;
+		uint32_t y = it_live_next(into) + 150;
 
 		it_keys(&nk, l->send.suite);
 		rekey(s, 0, true, &nk, 0, (int64_t)((uint64_t)l->send_roc << 16) + (uint16_t)(into->seq0 + y));
@@ -589,22 +480,22 @@ test_rekey_index(void **state)
 	for (uint64_t t0 = it_now_ms(); it_now_ms() - t0 < 20000;) {
 		bool done = true;
 
-		run_for(50);
+		it_live_run(50);
 		for (unsigned i = 1; i < 12; i += 4)
 			if (!gone(i) && sess[i].flow[0].rtcp_every == 0)
-				done &= next_of(&sess[i].flow[0]) > switch_at[slot_of(&sess[i].flow[0])] + 100 &&
-					next_of(&sess[i].flow[1]) > sess[i].flow[1].dec[sess[i].flow[1].nb_dec - 1].from + 100;
+				done &= it_live_next(&sess[i].flow[0]) > it_live_switch_at(&sess[i].flow[0]) + 100 &&
+					it_live_next(&sess[i].flow[1]) > sess[i].flow[1].dec[sess[i].flow[1].nb_dec - 1].from + 100;
 		if (done)
 			break;
 	}
-	run_for(200);
+	it_live_run(200);
 	for (unsigned i = 1; i < 12; i += 4)
 		if (!gone(i) && sess[i].flow[0].rtcp_every == 0) {
-			assert_true(next_of(&sess[i].flow[0]) > switch_at[slot_of(&sess[i].flow[0])] + 100);
+			assert_true(it_live_next(&sess[i].flow[0]) > it_live_switch_at(&sess[i].flow[0]) + 100);
 			retire(&sess[i], 0, false);
 			retire(&sess[i], 0, true);
 		}
-	run_for(200);
+	it_live_run(200);
 	it_assert_clean();
 }
 
@@ -620,7 +511,7 @@ switch_leg(unsigned i, int j, int suite, bool replace)
 	cJSON *res;
 
 	/* the peer stops between two packets, and starts again in the new mode */
-	pause_drain(from);
+	it_live_pause_drain(from);
 	l->mode = mode;
 	memset(&l->recv, 0, sizeof(l->recv));
 	memset(&l->send, 0, sizeof(l->send));
@@ -662,7 +553,7 @@ switch_leg(unsigned i, int j, int suite, bool replace)
 				->valuedouble;
 	}
 	cJSON_Delete(res);
-	uint32_t c = next_of(into);
+	uint32_t c = it_live_next(into);
 
 	it_flow_add_dec(into, suite < 0 ? NULL : it_srtp_new(&l->send, false, into->ssrc, 0, 1024),
 			c);
@@ -670,7 +561,7 @@ switch_leg(unsigned i, int j, int suite, bool replace)
 	from->tx = suite < 0 ? NULL : it_srtp_new(&l->recv, true, l->ssrc, 0, 0);
 	from->tx_mki = false;
 	changes++;
-	set_slot(from, SLOT_ON);
+	it_live_set(from, IT_LIVE_ON);
 }
 
 /* Waits for a session.security_changed event of a session; its new level. */
@@ -735,9 +626,9 @@ test_fallback(void **state)
 			continue;
 		switch_and_watch(i, 0, -1);
 		assert_string_equal(level_of(&sess[i]), "non-secure");
-		run_for(100);
+		it_live_run(100);
 		switch_and_watch(i, 0, MS_SUITE_AEAD_AES_256_GCM);
-		run_for(100);
+		it_live_run(100);
 	}
 	/* a plain leg B to SRTP: the session's level rises */
 	for (unsigned i = 2; i < nb_sess && !upgraded; i += 3) {
@@ -746,10 +637,10 @@ test_fallback(void **state)
 		switch_and_watch(i, 1, MS_SUITE_AES_CM_128_HMAC_SHA1_80);
 		assert_string_equal(level_of(&sess[i]), "encrypted");
 		upgraded = true;
-		run_for(100);
+		it_live_run(100);
 	}
 	assert_true(upgraded);
-	run_for(300);
+	it_live_run(300);
 	it_assert_clean();
 }
 
@@ -766,9 +657,9 @@ test_replace(void **state)
 
 		switch_leg(i, 1, i % 4 == 0 ? -1 : MS_SUITE_AES_256_CM_HMAC_SHA1_80, true);
 		assert_int_not_equal(sess[i].leg[1].id, old_id);
-		run_for(100);
+		it_live_run(100);
 	}
-	run_for(300);
+	it_live_run(300);
 	it_assert_clean();
 }
 
@@ -783,10 +674,8 @@ test_verify(void **state)
 
 	(void)state;
 	it_pcap_case("verify");
-	run_for(200);
-	__atomic_store_n(&stop_injector, 1, __ATOMIC_RELEASE);
-	pthread_join(injector, NULL);
-	injector = 0;
+	it_live_run(200);
+	it_live_stop();
 	it_settle();
 	for (unsigned i = 0; i < nb_sess; i++) {
 		struct it_session *s = &sess[i];
@@ -875,19 +764,16 @@ group_setup(void **state)
 	assert_non_null(r);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")));
 	cJSON_Delete(r);
+	it_live_start(sess, MAX_SESS);
 	for (unsigned i = 0; i < INITIAL; i++)
 		add_session(0, 0);
-	assert_int_equal(pthread_create(&injector, NULL, inject_loop, NULL), 0);
 	return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	if (injector) {
-		__atomic_store_n(&stop_injector, 1, __ATOMIC_RELEASE);
-		pthread_join(injector, NULL);
-	}
+	it_live_stop();
 	ms_client_close(cli);
 	ms_client_close(watcher);
 	__atomic_store_n(&stop_ctl, 1, __ATOMIC_RELEASE);

@@ -28,110 +28,11 @@ enum { PORT_A, PORT_B };
 #define INITIAL 40
 #define CAP 20000
 
-enum slot_state { SLOT_OFF, SLOT_ON, SLOT_PAUSED };
-
 static struct it_session sess[MAX_SESS];
 static unsigned nb_sess;
-static int slot[2 * MAX_SESS]; /* enum slot_state, per flow */
 static bool hot_deleted[MAX_SESS];
 static bool clean_deleted[MAX_SESS];
-static uint32_t switch_at[2 * MAX_SESS];           /* the peer changes key at this packet */
-static struct ms_srtp_ctx_cfg switch_key[2 * MAX_SESS]; /* to this key (0: none pending) */
-static int stop_injector;
-static uint64_t rounds;
-static pthread_t injector;
 static uint32_t changes;
-
-static void *
-inject_loop(void *arg)
-{
-	(void)arg;
-	while (!__atomic_load_n(&stop_injector, __ATOMIC_ACQUIRE)) {
-		unsigned n = __atomic_load_n(&nb_sess, __ATOMIC_ACQUIRE);
-
-		for (unsigned i = 0; i < 2 * n; i++) {
-			struct it_flow *f = &sess[i / 2].flow[i % 2];
-
-			if (__atomic_load_n(&slot[i], __ATOMIC_ACQUIRE) != SLOT_ON)
-				continue;
-			uint32_t c = __atomic_load_n(&f->next, __ATOMIC_RELAXED);
-			if (c + 1 >= f->seen_cap)
-				continue;
-			/* make-before-break: the peer moves to the new key between two packets */
-			if (__atomic_load_n(&switch_at[i], __ATOMIC_ACQUIRE) == c &&
-			    switch_key[i].nb_keys != 0) {
-				it_srtp_update(f->tx, &switch_key[i], f->ssrc);
-				memset(&switch_key[i], 0, sizeof(switch_key[i]));
-			}
-			it_flow_send(f, it_flow_queue(f, c));
-		}
-		__atomic_fetch_add(&rounds, 1, __ATOMIC_RELEASE);
-		/* pace: wait until the workers took what was put on the rings */
-		uint64_t t0 = it_now_ms();
-		for (;;) {
-			struct ms_worker_stats st;
-
-			ms_dataplane_total_stats(it.dp, &st);
-			if (st.rx_pkts >= __atomic_load_n(&it.injected, __ATOMIC_ACQUIRE) ||
-			    it_now_ms() - t0 > 50)
-				break;
-			usleep(100);
-		}
-		usleep(300);
-	}
-	return NULL;
-}
-
-/* Collects for a while (the main thread is the only one that checks output). */
-static void
-run_for(unsigned ms)
-{
-	uint64_t t0 = it_now_ms();
-
-	while (it_now_ms() - t0 < ms)
-		if (it_collect() == 0)
-			usleep(100);
-}
-
-/* Waits until the injector finished two rounds: a flow set off or paused is left alone. */
-static void
-injector_sync(void)
-{
-	uint64_t r = __atomic_load_n(&rounds, __ATOMIC_ACQUIRE);
-	uint64_t t0 = it_now_ms();
-
-	while (__atomic_load_n(&rounds, __ATOMIC_ACQUIRE) < r + 2) {
-		if (it_collect() == 0)
-			usleep(100);
-		if (it_now_ms() - t0 > 20000)
-			fail_msg("the injector stopped");
-	}
-}
-
-static void
-set_slot(struct it_flow *f, int state)
-{
-	unsigned i = (unsigned)(f->sess - sess) * 2 + (unsigned)(f - f->sess->flow);
-
-	__atomic_store_n(&slot[i], state, __ATOMIC_RELEASE);
-}
-
-/* Pauses a flow and waits until everything it sent came out. */
-static void
-pause_drain(struct it_flow *f)
-{
-	set_slot(f, SLOT_PAUSED);
-	injector_sync();
-	if (!it_wait_count(&f->delivered, f->next, 10000))
-		it_fail("flow %u (%s): %u of %u delivered after 10 s", f->id, f->sess->name,
-			f->delivered, f->next);
-}
-
-static uint32_t
-next_of(const struct it_flow *f)
-{
-	return __atomic_load_n(&f->next, __ATOMIC_SEQ_CST);
-}
 
 static void
 new_session(unsigned i, uint16_t lport_a, uint16_t lport_b)
@@ -161,8 +62,8 @@ new_session(unsigned i, uint16_t lport_a, uint16_t lport_b)
 	}
 	it_session_install(s);
 	hot_deleted[i] = clean_deleted[i] = false;
-	set_slot(&s->flow[0], SLOT_ON);
-	set_slot(&s->flow[1], SLOT_ON);
+	it_live_set(&s->flow[0], IT_LIVE_ON);
+	it_live_set(&s->flow[1], IT_LIVE_ON);
 }
 
 static unsigned
@@ -172,7 +73,8 @@ add_session(uint16_t lport_a, uint16_t lport_b)
 
 	assert_true(i < MAX_SESS);
 	new_session(i, lport_a, lport_b);
-	__atomic_store_n(&nb_sess, i + 1, __ATOMIC_RELEASE);
+	nb_sess = i + 1;
+	it_live_count(nb_sess);
 	return i;
 }
 
@@ -183,20 +85,20 @@ test_add_delete(void **state)
 {
 	(void)state;
 	it_pcap_case("add_delete");
-	run_for(300);
+	it_live_run(300);
 	/* add sessions one by one under traffic */
 	for (int k = 0; k < 24; k++) {
 		add_session(0, 0);
-		run_for(10);
+		it_live_run(10);
 	}
-	run_for(200);
+	it_live_run(200);
 
 	/* delete cleanly: stop the peers, let everything out, remove */
 	for (unsigned i = 0; i < 6; i++) {
 		struct it_session *s = &sess[3 + 5 * i];
 
-		pause_drain(&s->flow[0]);
-		pause_drain(&s->flow[1]);
+		it_live_pause_drain(&s->flow[0]);
+		it_live_pause_drain(&s->flow[1]);
 		it_expect_all((struct it_flow *[]){&s->flow[0], &s->flow[1]}, 2);
 		it_session_remove(s);
 		clean_deleted[s - sess] = true;
@@ -209,16 +111,16 @@ test_add_delete(void **state)
 		it_session_remove(s);
 		hot_deleted[s - sess] = true;
 		changes++;
-		run_for(20);
+		it_live_run(20);
 	}
-	run_for(200);
+	it_live_run(200);
 	for (unsigned i = 0; i < 6; i++) {
 		struct it_session *s = &sess[4 + 5 * i];
 
-		set_slot(&s->flow[0], SLOT_OFF);
-		set_slot(&s->flow[1], SLOT_OFF);
+		it_live_set(&s->flow[0], IT_LIVE_OFF);
+		it_live_set(&s->flow[1], IT_LIVE_OFF);
 	}
-	injector_sync();
+	it_live_sync();
 	/* sessions again on the ports of the cleanly deleted ones, with new keys */
 	for (unsigned i = 0; i < 6; i++) {
 		struct it_session *old = &sess[3 + 5 * i];
@@ -227,7 +129,7 @@ test_add_delete(void **state)
 		add_session(old->leg[0].lport, old->leg[1].lport);
 		changes++;
 	}
-	run_for(300);
+	it_live_run(300);
 	it_assert_clean();
 }
 
@@ -252,15 +154,15 @@ test_rekey(void **state)
 		int ret = ms_leg_rekey(it.legs, l->id, true, &nk, err, sizeof(err));
 		if (ret != 0)
 			fail_msg("ms_leg_rekey(send) %s leg %d: %d %s", s->name, j, ret, err);
-		uint32_t from = next_of(into);
+		uint32_t from = it_live_next(into);
 		/* the stream keeps its ROC: the new key goes on from the same index */
 		it_flow_add_dec(into, it_srtp_new(&nk, false, into->ssrc, l->send_roc, 1024),
 				from);
 		l->send = nk;
 		changes++;
-		run_for(50);
+		it_live_run(50);
 	}
-	run_for(200);
+	it_live_run(200);
 	/* the receive direction: the peer changes key (between two packets) */
 	for (unsigned i = 8; i < 16; i++) {
 		struct it_session *s = &sess[i];
@@ -271,7 +173,7 @@ test_rekey(void **state)
 
 		if (l->mode == MS_LEG_RTP || hot_deleted[i] || clean_deleted[i])
 			continue;
-		pause_drain(from);
+		it_live_pause_drain(from);
 		it_keys(&nk, l->recv.suite);
 		int ret = ms_leg_rekey(it.legs, l->id, false, &nk, err, sizeof(err));
 		if (ret != 0)
@@ -280,10 +182,10 @@ test_rekey(void **state)
 		it_srtp_update(from->tx, &nk, l->ssrc);
 		l->recv = nk;
 		changes++;
-		set_slot(from, SLOT_ON);
-		run_for(50);
+		it_live_set(from, IT_LIVE_ON);
+		it_live_run(50);
 	}
-	run_for(200);
+	it_live_run(200);
 
 	/*
 	 * Make-before-break, no pause: the new key goes into slot 1 from a
@@ -296,24 +198,24 @@ test_rekey(void **state)
 		struct it_session *s = &sess[16];
 		struct it_leg *l = &s->leg[0];
 		struct it_flow *from = &s->flow[0];
-		unsigned slot_i = 16 * 2;
-		struct ms_srtp_ctx_cfg two;
+		struct ms_srtp_ctx_cfg two, nk;
 
 		assert_int_not_equal(l->mode, MS_LEG_RTP);
 		assert_int_equal(from->rtcp_every, 0);
-		uint32_t x = next_of(from) + 150;
+		uint32_t x = it_live_next(from) + 150;
 		two = l->recv;
 		two.nb_keys = 2;
-		it_keys(&switch_key[slot_i], l->recv.suite);
-		two.keys[1] = switch_key[slot_i].keys[0];
+		it_keys(&nk, l->recv.suite);
+		two.keys[1] = nk.keys[0];
 		two.keys[1].rtp_from = ((uint64_t)l->recv_roc << 16) + (uint16_t)(from->seq0 + x);
 		two.keys[1].rtcp_from = 0x7fffffff;
 		int ret = ms_leg_rekey(it.legs, l->id, false, &two, err, sizeof(err));
 		if (ret != 0)
 			fail_msg("ms_leg_rekey(recv, two keys): %d %s", ret, err);
-		__atomic_store_n(&switch_at[slot_i], x, __ATOMIC_RELEASE);
-		l->recv = switch_key[slot_i];
+		it_live_switch_key(from, x, &nk);
+		l->recv = nk;
 		memset(&two, 0, sizeof(two));
+		memset(&nk, 0, sizeof(nk));
 		changes++;
 	}
 	{
@@ -324,7 +226,7 @@ test_rekey(void **state)
 
 		assert_int_not_equal(l->mode, MS_LEG_RTP);
 		assert_int_equal(into->rtcp_every, 0);
-		uint32_t x = next_of(into) + 150;
+		uint32_t x = it_live_next(into) + 150;
 		it_keys(&nk, l->send.suite);
 		two = l->send;
 		two.nb_keys = 2;
@@ -342,13 +244,13 @@ test_rekey(void **state)
 	}
 	/* until both flows are well past the switch */
 	for (uint64_t t0 = it_now_ms(); it_now_ms() - t0 < 20000;) {
-		run_for(50);
-		if (next_of(&sess[16].flow[0]) > switch_at[16 * 2] + 100 &&
+		it_live_run(50);
+		if (it_live_next(&sess[16].flow[0]) > it_live_switch_at(&sess[16].flow[0]) + 100 &&
 		    sess[32].flow[0].cur_dec == sess[32].flow[0].nb_dec - 1 &&
 		    sess[32].flow[0].delivered > sess[32].flow[0].dec[sess[32].flow[0].nb_dec - 1].from + 100)
 			break;
 	}
-	assert_true(next_of(&sess[16].flow[0]) > switch_at[16 * 2] + 100);
+	assert_true(it_live_next(&sess[16].flow[0]) > it_live_switch_at(&sess[16].flow[0]) + 100);
 	assert_int_equal(sess[32].flow[0].cur_dec, sess[32].flow[0].nb_dec - 1);
 	it_assert_clean();
 }
@@ -374,14 +276,14 @@ switch_leg(unsigned i, int j, int suite, uint32_t roc_in, uint32_t roc_out)
 		send.initial_roc = roc_out;
 	}
 	/* the peer stops between two packets, and starts again in the new mode */
-	pause_drain(from);
+	it_live_pause_drain(from);
 	ret = ms_leg_set_keys(it.legs, l->id, mode, suite < 0 ? NULL : &recv,
 			      suite < 0 ? NULL : &send, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("ms_leg_set_keys %s leg %d -> %s: %d %s", s->name, j,
 			 suite < 0 ? "rtp" : ms_srtp_suite_info((enum ms_srtp_suite)suite)->name, ret,
 			 err);
-	uint32_t c = next_of(into);
+	uint32_t c = it_live_next(into);
 	it_flow_add_dec(into,
 			suite < 0 ? NULL
 				  : it_srtp_new(&send.ctx, false, into->ssrc, roc_out, 1024),
@@ -396,7 +298,7 @@ switch_leg(unsigned i, int j, int suite, uint32_t roc_in, uint32_t roc_out)
 	memset(&recv, 0, sizeof(recv));
 	memset(&send, 0, sizeof(send));
 	changes++;
-	set_slot(from, SLOT_ON);
+	it_live_set(from, IT_LIVE_ON);
 }
 
 static void
@@ -416,18 +318,18 @@ test_switch(void **state)
 			j = 1 - j;
 		assert_int_not_equal(sess[i].leg[j].mode, MS_LEG_RTP);
 		switch_leg(i, j, -1, 0, 0);
-		run_for(150);
+		it_live_run(150);
 		switch_leg(i, j, (int)((i + k + 1) % MS_SUITE_COUNT), 0, 0);
-		run_for(150);
+		it_live_run(150);
 	}
 	/* SRTP -> SRTP with another suite, RTP -> SRTP, with nonzero ROCs */
 	switch_leg(26, 0, MS_SUITE_AEAD_AES_256_GCM, 11, 12);
-	run_for(100);
+	it_live_run(100);
 	switch_leg(27, 1, MS_SUITE_NULL_HMAC_SHA1_32, 0, 3);
-	run_for(100);
+	it_live_run(100);
 	assert_int_equal(sess[35].leg[0].mode, MS_LEG_RTP);
 	switch_leg(35, 0, MS_SUITE_AES_256_CM_HMAC_SHA1_32, 2, 0);
-	run_for(300);
+	it_live_run(300);
 	it_assert_clean();
 }
 
@@ -439,10 +341,8 @@ test_verify(void **state)
 
 	(void)state;
 	it_pcap_case("verify");
-	run_for(200);
-	__atomic_store_n(&stop_injector, 1, __ATOMIC_RELEASE);
-	pthread_join(injector, NULL);
-	injector = 0;
+	it_live_run(200);
+	it_live_stop();
 	it_settle();
 	for (unsigned i = 0; i < nb_sess; i++) {
 		struct it_session *s = &sess[i];
@@ -497,19 +397,16 @@ group_setup(void **state)
 	(void)state;
 	it_layout_two_workers();
 	it_layout_start("ipsec-mb", NULL);
+	it_live_start(sess, MAX_SESS);
 	for (unsigned i = 0; i < INITIAL; i++)
 		add_session(0, 0);
-	assert_int_equal(pthread_create(&injector, NULL, inject_loop, NULL), 0);
 	return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	if (injector) {
-		__atomic_store_n(&stop_injector, 1, __ATOMIC_RELEASE);
-		pthread_join(injector, NULL);
-	}
+	it_live_stop();
 	return it_group_teardown(state);
 }
 
