@@ -1311,10 +1311,10 @@ show_deleted(const cJSON *res)
 	}
 }
 
-/* session delete NAME, session get NAME: one member, "session". */
+/* A command whose one argument is a name, sent as member (session get NAME, profile delete NAME). */
 static int
-session_named(struct cli *cl, const char *cmd, const char *op, int argc, char **argv,
-	      void (*show)(const cJSON *res))
+named_request(struct cli *cl, const char *cmd, const char *op, const char *member_name, int argc,
+	      char **argv, void (*show)(const cJSON *res))
 {
 	struct args a = {0};
 	cJSON *req;
@@ -1323,20 +1323,21 @@ session_named(struct cli *cl, const char *cmd, const char *op, int argc, char **
 	if (ret != 0)
 		return ret;
 	req = request_new(op);
-	must(cJSON_AddStringToObject(req, "session", a.pos[0]));
+	must(cJSON_AddStringToObject(req, member_name, a.pos[0]));
 	return call_show(cl, req, show);
 }
 
 static int
 cmd_session_delete(struct cli *cl, int argc, char **argv)
 {
-	return session_named(cl, "session delete", "session.delete", argc, argv, show_deleted);
+	return named_request(cl, "session delete", "session.delete", "session", argc, argv,
+			     show_deleted);
 }
 
 static int
 cmd_session_get(struct cli *cl, int argc, char **argv)
 {
-	return session_named(cl, "session get", "session.get", argc, argv, print_session);
+	return named_request(cl, "session get", "session.get", "session", argc, argv, print_session);
 }
 
 static int
@@ -1673,26 +1674,10 @@ show_profile_deleted(const cJSON *res)
 	printf("profile %s deleted\n", or_dash(str(res, "deleted")));
 }
 
-/* profile get NAME, profile delete NAME */
-static int
-profile_named(struct cli *cl, const char *cmd, const char *op, int argc, char **argv,
-	      void (*show)(const cJSON *res))
-{
-	struct args a = {0};
-	cJSON *req;
-	int ret = command_args(cl, cmd, argc, argv, &a, 1, 1);
-
-	if (ret != 0)
-		return ret;
-	req = request_new(op);
-	must(cJSON_AddStringToObject(req, "name", a.pos[0]));
-	return call_show(cl, req, show);
-}
-
 static int
 cmd_profile_get(struct cli *cl, int argc, char **argv)
 {
-	return profile_named(cl, "profile get", "profile.get", argc, argv, show_profile_users);
+	return named_request(cl, "profile get", "profile.get", "name", argc, argv, show_profile_users);
 }
 
 static void
@@ -1774,7 +1759,7 @@ cmd_profile_update(struct cli *cl, int argc, char **argv)
 static int
 cmd_profile_delete(struct cli *cl, int argc, char **argv)
 {
-	return profile_named(cl, "profile delete", "profile.delete", argc, argv,
+	return named_request(cl, "profile delete", "profile.delete", "name", argc, argv,
 			     show_profile_deleted);
 }
 
