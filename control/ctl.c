@@ -1627,6 +1627,12 @@ ms_ctl_poll(struct ms_ctl *c, int timeout_ms)
 	wait = next <= now ? 0 : (int)RTE_MIN((uint64_t)timeout_ms, next - now);
 	if (timeout_ms >= 0 && wait > timeout_ms)
 		wait = timeout_ms;
+	/* removed sessions hold their slots and keys until the workers let go: look again soon */
+	if (c->legs != NULL) {
+		ms_legtab_reclaim(c->legs, false);
+		if (ms_legtab_pending(c->legs) > 0 && (wait < 0 || wait > 1))
+			wait = 1;
+	}
 	n = epoll_wait(c->epfd, evs, RTE_DIM(evs), wait);
 	if (n < 0 && errno != EINTR)
 		return -errno;
@@ -1655,6 +1661,8 @@ ms_ctl_poll(struct ms_ctl *c, int timeout_ms)
 		if (k->dirty)
 			conn_flush(k);
 	}
+	if (c->legs != NULL)
+		ms_legtab_reclaim(c->legs, false);
 	return 0;
 }
 

@@ -21,6 +21,8 @@ struct ms_legtab {
 	uint32_t *free_ids; /* stack of unused ids */
 	uint32_t nb_free;
 	uint32_t count;
+	struct ms_leg *retired_head, *retired_tail; /* removed, oldest first */
+	uint32_t nb_retired;
 };
 
 static const char *const mode_names[] = {
@@ -362,6 +364,8 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 		if (ret < 0)
 			return ret;
 	}
+	if (t->nb_free < 2 && t->nb_retired > 0)
+		ms_legtab_reclaim(t, true);
 	if (t->nb_free < 2)
 		return ms_err(-ENOSPC, err, errlen, "leg table full (%u legs)", t->p.max_legs);
 
@@ -400,8 +404,12 @@ ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg
 
 	/* the hash publishes the legs: a worker finds them only from here on */
 	for (added = 0; added < nb_keys; added++) {
-		pos[added] = rte_hash_add_key_data(t->hash, &keys[added],
-						   (void *)((uintptr_t)legs[key_leg[added]] | key_rtcp[added]));
+		void *data = (void *)((uintptr_t)legs[key_leg[added]] | key_rtcp[added]);
+
+		pos[added] = rte_hash_add_key_data(t->hash, &keys[added], data);
+		/* removed keys keep their places until reclaimed: free them and try once more */
+		if (pos[added] < 0 && ms_legtab_reclaim(t, true) > 0)
+			pos[added] = rte_hash_add_key_data(t->hash, &keys[added], data);
 		if (pos[added] < 0) {
 			ms_err(0, err, errlen, "lookup table full");
 			ret = -ENOSPC;
@@ -450,6 +458,8 @@ ms_leg_replace(struct ms_legtab *t, uint32_t leg_id, const struct ms_leg_cfg *cf
 	ret = check_leg_cfg(t, cfg, 0, err, errlen);
 	if (ret < 0)
 		return ret;
+	if (t->nb_free < 1 && t->nb_retired > 0)
+		ms_legtab_reclaim(t, true);
 	if (t->nb_free < 1)
 		return ms_err(-ENOSPC, err, errlen, "leg table full (%u legs)", t->p.max_legs);
 
@@ -519,36 +529,74 @@ int
 ms_session_del(struct ms_legtab *t, uint32_t leg_id)
 {
 	struct ms_leg *legs[2];
-	int32_t pos[4];
-	unsigned nb = 0;
+	uint64_t token;
 
 	if (leg_id >= t->p.max_legs || !leg_active(&t->legs[leg_id]))
 		return -ENOENT;
 	legs[0] = &t->legs[leg_id];
 	legs[1] = legs[0]->pair;
 	for (unsigned i = 0; i < 2; i++) {
+		struct ms_leg *leg = legs[i];
 		struct ms_leg_key k;
+		int32_t pos[2] = {-1, -1};
 
-		leg_key(legs[i], false, &k);
-		pos[nb++] = rte_hash_del_key(t->hash, &k);
-		if (leg_has_rtcp_key(legs[i])) {
-			leg_key(legs[i], true, &k);
-			pos[nb++] = rte_hash_del_key(t->hash, &k);
+		leg_key(leg, false, &k);
+		pos[0] = rte_hash_del_key(t->hash, &k);
+		if (leg_has_rtcp_key(leg)) {
+			leg_key(leg, true, &k);
+			pos[1] = rte_hash_del_key(t->hash, &k);
 		}
-		__atomic_fetch_and(&legs[i]->flags, ~MS_LEG_F_ACTIVE, __ATOMIC_RELEASE);
+		__atomic_fetch_and(&leg->flags, ~MS_LEG_F_ACTIVE, __ATOMIC_RELEASE);
+		leg->retired.pos[0] = pos[0];
+		leg->retired.pos[1] = pos[1];
 	}
 	/* workers may still hold the legs from an earlier lookup until they pass a quiescent state */
-	grace_period(t);
-	for (unsigned k = 0; k < nb; k++)
-		if (pos[k] >= 0)
-			rte_hash_free_key_with_position(t->hash, pos[k]);
+	token = rte_rcu_qsbr_start(t->p.qsbr);
 	for (unsigned i = 0; i < 2; i++) {
-		stream_destroy(t, legs[i]->in);
-		stream_destroy(t, legs[i]->out);
-		leg_give_back(t, legs[i]);
+		legs[i]->retired.token = token;
+		legs[i]->retired.next = NULL;
+		if (t->retired_tail != NULL)
+			t->retired_tail->retired.next = legs[i];
+		else
+			t->retired_head = legs[i];
+		t->retired_tail = legs[i];
 	}
+	t->nb_retired += 2;
 	t->count -= 2;
+	ms_legtab_reclaim(t, false);
 	return 0;
+}
+
+unsigned
+ms_legtab_reclaim(struct ms_legtab *t, bool wait)
+{
+	unsigned freed = 0;
+
+	while (t->retired_head != NULL) {
+		struct ms_leg *leg = t->retired_head;
+
+		/* tokens only grow: the first one not done ends the pass */
+		if (rte_rcu_qsbr_check(t->p.qsbr, leg->retired.token, wait) != 1)
+			break;
+		t->retired_head = leg->retired.next;
+		if (t->retired_head == NULL)
+			t->retired_tail = NULL;
+		for (unsigned k = 0; k < 2; k++)
+			if (leg->retired.pos[k] >= 0)
+				rte_hash_free_key_with_position(t->hash, leg->retired.pos[k]);
+		stream_destroy(t, leg->in);
+		stream_destroy(t, leg->out);
+		leg_give_back(t, leg);
+		t->nb_retired--;
+		freed++;
+	}
+	return freed;
+}
+
+unsigned
+ms_legtab_pending(const struct ms_legtab *t)
+{
+	return t->nb_retired;
 }
 
 int
@@ -804,10 +852,12 @@ ms_legtab_free(struct ms_legtab *t)
 {
 	if (t == NULL)
 		return;
-	if (t->legs != NULL && t->hash != NULL)
+	if (t->legs != NULL && t->hash != NULL) {
 		for (uint32_t id = ms_legtab_next(t, UINT32_MAX); id != UINT32_MAX;
 		     id = ms_legtab_next(t, id))
 			ms_session_del(t, id);
+		ms_legtab_reclaim(t, true);
+	}
 	rte_hash_free(t->hash);
 	rte_free(t->legs);
 	rte_free(t->free_ids);

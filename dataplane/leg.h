@@ -146,7 +146,14 @@ struct ms_leg {
 	struct ms_leg_side_stats tx;
 
 	/* ctlplane only */
-	char session[48];
+	union {
+		char session[48]; /* while installed */
+		struct {          /* removed, waiting for its grace period */
+			struct ms_leg *next;
+			uint64_t token;  /* the RCU token it waits for */
+			int32_t pos[2];  /* its lookup keys' positions, to free then (-1: none) */
+		} retired;
+	};
 	uint16_t replay_window;
 	uint8_t suite;
 	bool has_keys;
@@ -217,8 +224,21 @@ void ms_legtab_lookup_bulk(const struct ms_legtab *t, const struct ms_leg_key *k
 /* Installs both legs of a session, or nothing. leg_ids gets their ids. */
 int ms_session_add(struct ms_legtab *t, const struct ms_leg_cfg cfg[2], uint32_t leg_ids[2],
 		   char *err, size_t errlen);
-/* Removes the session that leg_id belongs to; keys are wiped. */
+/*
+ * Removes the session that leg_id belongs to: at once from the workers' view
+ * (no packet finds it any more), without waiting: its streams, contexts (keys
+ * wiped) and slots are freed by ms_legtab_reclaim once every worker has
+ * passed a quiescent state, so that many removals share one grace period.
+ */
 int ms_session_del(struct ms_legtab *t, uint32_t leg_id);
+/*
+ * Frees what removed sessions left once their grace period is over (wait:
+ * until it is). Returns the legs freed. Control calls it every turn of its
+ * loop; the table calls it itself when it runs out of room.
+ */
+unsigned ms_legtab_reclaim(struct ms_legtab *t, bool wait);
+/* Removed legs still waiting for their grace period. */
+unsigned ms_legtab_pending(const struct ms_legtab *t);
 
 /*
  * Switches a leg between plain RTP and SRTP, or to another suite and keys

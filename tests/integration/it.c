@@ -1106,6 +1106,9 @@ it_session_remove(struct it_session *s)
 	assert_int_equal(ms_legtab_count(it.legs), count - 2);
 	assert_null(ms_legtab_get(it.legs, s->leg[0].id));
 	assert_null(ms_legtab_get(it.legs, s->leg[1].id));
+	/* what control's next turn does: free them once the workers let go */
+	ms_legtab_reclaim(it.legs, true);
+	assert_int_equal(ms_legtab_pending(it.legs), 0);
 	s->installed = false;
 }
 

@@ -291,7 +291,7 @@ void it_session_prepare(struct it_session *s, const char *name, uint32_t capacit
 void it_session_install(struct it_session *s);
 /* Registers only (the sessions came from the configuration): finds the leg ids. */
 void it_session_register(struct it_session *s);
-void it_session_remove(struct it_session *s); /* ms_session_del; stays registered */
+void it_session_remove(struct it_session *s); /* ms_session_del, then reclaim; stays registered */
 void it_session_unregister(struct it_session *s);
 void it_session_free(struct it_session *s);   /* libsrtp sessions, bitmaps */
 
