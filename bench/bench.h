@@ -25,5 +25,6 @@ uint64_t bench_rand(void);
 
 int bench_crypto(int argc, char **argv);
 int bench_forward(int argc, char **argv);
+int bench_control(int argc, char **argv);
 
 #endif

@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,36 +334,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Free 2 MiB hugepages, in MiB. */
-static unsigned
-hugepages_free_mb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	unsigned long free_pages = 0, size_kb = 0;
-	char line[128];
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "HugePages_Free: %lu", &free_pages);
-		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
-	}
-	fclose(f);
-	return (unsigned)(free_pages * size_kb / 1024);
-}
-
-static void
-mac_str(const struct rte_ether_addr *m, char *s, size_t n)
-{
-	snprintf(s, n, RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(m));
-}
-
 /* The generator's EAL: its CPU, two ports, its own file prefix. */
 static bool
 eal_init(const struct opts *o, struct fwd_setup *s, int extra_argc, char **extra_argv)
 {
-	static char lcore[16], prefix[80], vdev[2][256], mem[8];
-	char *args[48], mac[24];
 	/*
 	 * Both processes: mbuf pools and memif rings (~200 MiB), and per session
 	 * about 2 KiB in mediasecd (two legs, their streams, the hash) and 1 KiB
@@ -372,71 +345,14 @@ eal_init(const struct opts *o, struct fwd_setup *s, int extra_argc, char **extra
 	 */
 	unsigned need_mb = 512;
 	bool huge;
-	int n = 0;
 
 	for (unsigned i = 0; i < o->nb_legs; i++)
 		need_mb = RTE_MAX(need_mb, 512 + o->legs[i] / 256);
-	huge = hugepages_free_mb() >= need_mb;
-	snprintf(lcore, sizeof(lcore), "%u", o->gen_cpu);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-gen", s->prefix);
-	args[n++] = "mediasec-bench";
-	args[n++] = "-l";
-	args[n++] = lcore;
-	args[n++] = "--no-pci";
-	args[n++] = prefix;
-	args[n++] = "--no-telemetry";
-	args[n++] = "--log-level=lib.eal:error";
-	args[n++] = "--log-level=pmd.net.memif:error";
-	args[n++] = "--log-level=pmd.net.vhost:error";
-	args[n++] = "--log-level=lib.vhost.config:error";
-	args[n++] = "--log-level=mediasec.*:warning";
-	if (huge) {
-		args[n++] = "--in-memory";
-	} else {
-		snprintf(mem, sizeof(mem), "%u", 1024u);
-		args[n++] = "--no-huge";
-		args[n++] = "-m";
-		args[n++] = mem;
-	}
-	for (unsigned p = 0; p < 2; p++) {
-		mac_str(&s->gen_mac[p], mac, sizeof(mac));
-		if (s->transport == FWD_MEMIF)
-			snprintf(vdev[p], sizeof(vdev[p]),
-				 "--vdev=net_memif_%c,role=server,socket=%s/%c.sock,socket-abstract=no,"
-				 "id=0,mac=%s",
-				 'a' + p, s->dir, 'a' + p, mac);
-		else
-			snprintf(vdev[p], sizeof(vdev[p]), "--vdev=net_vhost_%c,iface=%s/%c.sock,queues=1",
-				 'a' + p, s->dir, 'a' + p);
-		args[n++] = vdev[p];
-	}
-	for (int i = 0; i < extra_argc && n < 47; i++)
-		args[n++] = extra_argv[i];
-	args[n] = NULL;
-	if (rte_eal_init(n, args) < 0) {
-		fprintf(stderr, "mediasec-bench forward: cannot initialise EAL\n");
-		exit(1);
-	}
+	huge = fwd_eal_init(s, o->gen_cpu, need_mb, 1024, extra_argc, extra_argv);
 	snprintf(memdesc, sizeof(memdesc), "%s",
 		 huge ? "hugepages (--in-memory) for both processes"
 		      : "no hugepages free: --no-huge for both processes (about half the rate)");
 	return huge;
-}
-
-static const char *
-default_mediasecd(void)
-{
-	static char path[PATH_MAX];
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return "mediasecd";
-	self[n] = '\0';
-	/* <builddir>/bench/mediasec-bench -> <builddir>/mediasecd */
-	char *dir = dirname(dirname(self));
-	snprintf(path, sizeof(path), "%s/mediasecd", dir);
-	return path;
 }
 
 static bool
@@ -486,71 +402,14 @@ telem_free(struct telem *t)
 	fwd_counters_free(&t->c);
 }
 
-/* The counter named leaf nearest the top (totals before per-worker figures). */
-static int
-pick(const struct fwd_counters *c, const char *leaf)
-{
-	size_t ll = strlen(leaf);
-	int best = -1, best_depth = INT_MAX;
-
-	for (unsigned i = 0; i < c->n; i++) {
-		size_t nl = strlen(c->name[i]);
-		int depth = 0;
-
-		if (nl < ll || strcmp(c->name[i] + nl - ll, leaf) != 0 ||
-		    (nl > ll && c->name[i][nl - ll - 1] != '.'))
-			continue;
-		for (const char *p = c->name[i]; *p; p++)
-			depth += *p == '.';
-		if (depth < best_depth) {
-			best = (int)i;
-			best_depth = depth;
-		}
-	}
-	return best;
-}
-
 static double
 delta(const struct telem *a, const struct telem *b, const char *leaf)
 {
-	int i = pick(&b->c, leaf);
+	int i = fwd_counters_pick(&b->c, leaf);
 
 	if (i < 0)
 		return 0;
 	return b->c.value[i] - fwd_counters_get(&a->c, b->c.name[i]);
-}
-
-/*
- * Drop counters that moved: those beside the busy_cycles that was chosen (the
- * totals), named drop_<reason> by mediasecd.
- */
-static double
-drops_delta(const struct telem *a, const struct telem *b, char *out, size_t len)
-{
-	int bi = pick(&b->c, "busy_cycles");
-	size_t plen, used = 0;
-	double total = 0;
-
-	out[0] = '\0';
-	if (bi < 0)
-		return 0;
-	plen = strlen(b->c.name[bi]) - strlen("busy_cycles");
-	for (unsigned i = 0; i < b->c.n; i++) {
-		const char *name = b->c.name[i];
-		double d;
-
-		if (strncmp(name, b->c.name[bi], plen) != 0 || strchr(name + plen, '.') != NULL ||
-		    strstr(name + plen, "drop") == NULL)
-			continue;
-		d = b->c.value[i] - fwd_counters_get(&a->c, name);
-		if (d == 0)
-			continue;
-		total += d;
-		if (used < len)
-			used += (size_t)snprintf(out + used, len - used, "%s%s=%.0f", used ? " " : "",
-						 name + plen, d);
-	}
-	return total;
 }
 
 static bool
@@ -616,64 +475,11 @@ cpu_sample(int child, struct cpu_sample *c)
 	c->ours = proc_ticks(0) + (child > 0 ? proc_ticks(child) : 0);
 }
 
-#define PROBE_BYTES (4u << 20)
-#define PROBE_STEPS 100000
-
-static volatile uint64_t probe_sink;
-static double l3_best = 1e9; /* the fastest seen in this run */
-
-/*
- * Latency of the last-level cache, in TSC cycles per load: a pointer chase
- * through 4 MiB (past L2, inside L3) on the generator's CPU. Other tenants of
- * the host that thrash the shared L3 show up here as they show up in a
- * slower proxy and generator: the two processes hand every packet from one
- * core to the other through L3.
- */
-static double
-l3_probe(void)
-{
-	static uint64_t *chain;
-	size_t n = PROBE_BYTES / 64;
-	uint64_t p = 0, t0;
-	double lat;
-
-	if (chain == NULL) {
-		uint32_t *perm = malloc(n * sizeof(*perm));
-
-		chain = aligned_alloc(64, PROBE_BYTES);
-		if (chain == NULL || perm == NULL) {
-			free(perm);
-			return 0;
-		}
-		for (uint32_t i = 0; i < n; i++)
-			perm[i] = i;
-		for (uint32_t i = (uint32_t)n - 1; i > 0; i--) {
-			uint32_t j = (uint32_t)(bench_rand() % (i + 1)), x = perm[i];
-
-			perm[i] = perm[j];
-			perm[j] = x;
-		}
-		for (size_t i = 0; i < n; i++)
-			chain[(size_t)perm[i] * 8] = (uint64_t)perm[(i + 1) % n] * 8;
-		free(perm);
-	}
-	for (unsigned i = 0; i < PROBE_STEPS; i++) /* into the cache */
-		p = chain[p];
-	t0 = rte_rdtsc();
-	for (unsigned i = 0; i < PROBE_STEPS; i++)
-		p = chain[p];
-	lat = (double)(rte_rdtsc() - t0) / PROBE_STEPS;
-	probe_sink = p;
-	if (lat < l3_best)
-		l3_best = lat;
-	return lat;
-}
-
 /* The cache is much slower than at its best: somebody else is using it hard. */
 static bool
 l3_slow(const struct opts *o, double lat)
 {
-	return o->max_l3_ratio > 0 && lat > l3_best * o->max_l3_ratio;
+	return o->max_l3_ratio > 0 && lat > fwd_l3_best() * o->max_l3_ratio;
 }
 
 /* Share of one CPU that other tasks took between two samples lasting `seconds`. */
@@ -695,11 +501,11 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 	double others, l3_before, l3_after;
 
 	for (unsigned wait = 0;; wait++) {
-		l3_before = l3_probe();
+		l3_before = fwd_l3_probe();
 		if (l3_slow(o, l3_before) && wait < o->max_waits) {
 			if (o->verbose)
 				fprintf(stderr, "  L3 at %.0f cycles per load (best %.0f): waiting\n",
-					l3_before, l3_best);
+					l3_before, fwd_l3_best());
 			r->contended_trials++;
 			sleep(1);
 			continue;
@@ -710,7 +516,7 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 		telem_read(ch, after);
 		cpu_sample(ch->pid, &c1);
 		others = cpu_others(&c0, &c1, (double)(after->tsc - before->tsc) / tsc_hz);
-		l3_after = l3_probe();
+		l3_after = fwd_l3_probe();
 		if ((others <= o->max_others && !l3_slow(o, l3_after)) || wait >= o->max_waits)
 			break;
 		/* somebody else ran: this trial says nothing about the proxy; again, later */
@@ -718,7 +524,7 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 			fprintf(stderr,
 				"  trial %.3f Mpps: other tasks took %.0f%% of a CPU, L3 at %.0f cycles "
 				"per load after it (best %.0f): again\n",
-				rate_pps / 1e6, 100 * others, l3_after, l3_best);
+				rate_pps / 1e6, 100 * others, l3_after, fwd_l3_best());
 		telem_free(before);
 		telem_free(after);
 		r->contended_trials++;
@@ -760,7 +566,7 @@ record(struct row *r, const struct fwd_trial *t, const struct telem *a, const st
 	r->rx_mpps = (double)t->good / t->elapsed_s / 1e6;
 	r->gen_cycles = t->sent ? (double)t->gen_busy_cycles / (double)t->sent : 0;
 	r->gen_busy = (double)t->gen_busy_cycles / cycles;
-	r->telemetry = a->ok && b->ok && pick(&b->c, "busy_pkts") >= 0;
+	r->telemetry = a->ok && b->ok && fwd_counters_pick(&b->c, "busy_pkts") >= 0;
 	if (r->telemetry) {
 		double bc = delta(a, b, "busy_cycles"), bp = delta(a, b, "busy_pkts");
 
@@ -769,7 +575,7 @@ record(struct row *r, const struct fwd_trial *t, const struct telem *a, const st
 		r->worker_busy = bc / (double)(b->tsc - a->tsc);
 		r->proxy_rx = delta(a, b, "rx_pkts");
 		r->proxy_tx = delta(a, b, "tx_pkts");
-		r->proxy_drops = drops_delta(a, b, r->drops, sizeof(r->drops));
+		r->proxy_drops = fwd_counters_drops(&a->c, &b->c, r->drops, sizeof(r->drops));
 	}
 }
 
@@ -1368,7 +1174,7 @@ bench_forward(int argc, char **argv)
 		return 2;
 	}
 	if (o.mediasecd == NULL)
-		o.mediasecd = default_mediasecd();
+		o.mediasecd = fwd_default_mediasecd();
 	if (o.baseline < 0)
 		o.baseline = testpmd_found(o.testpmd);
 	if (o.proxy && access(o.mediasecd, X_OK) != 0) {
@@ -1415,7 +1221,7 @@ bench_forward(int argc, char **argv)
 		return 1;
 	/* the cache at its best, to tell when others thrash it */
 	for (unsigned i = 0; i < 8; i++)
-		l3_probe();
+		fwd_l3_probe();
 
 	rows = calloc((size_t)2 * FWD_MODE_COUNT * o.nb_legs * o.repeat, sizeof(*rows));
 	/* the loop returns what it gets: only what the generator sends matters */

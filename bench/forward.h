@@ -88,6 +88,9 @@ void fwd_session_key(enum ms_srtp_suite suite, uint32_t session, unsigned k, uin
 
 /* ---- the generator (forward_gen.c) ---- */
 
+/* The RTP sequence number of the first packet the generator sends on session i. */
+uint16_t fwd_gen_seq0(uint32_t session);
+
 struct fwd_gen;
 
 struct fwd_gen_conf {
@@ -97,6 +100,17 @@ struct fwd_gen_conf {
 	unsigned max_lag;    /* packets the generator may fall behind its schedule */
 	bool check_udp_cksum;
 	bool send_udp_cksum;
+	/*
+	 * Optional (zero by default). idle_sleep_us > 0: when the next burst is
+	 * due more than this far ahead and nothing came in, fwd_gen_run sleeps
+	 * (at most 1 ms at a time) instead of spinning, for a generator that
+	 * shares its CPU with others; 0: it spins.
+	 */
+	unsigned idle_sleep_us;
+	/* Per leg (as many as set up), the TSC of its first intact packet received; 0 before. */
+	uint64_t *first_rx_tsc;
+	/* fwd_gen_run ends early once *stop is nonzero (another thread sets it). */
+	const int *stop;
 };
 
 /* Latency histogram: 8 buckets per power of two of TSC cycles. */
@@ -143,6 +157,14 @@ void fwd_gen_free(struct fwd_gen *g);
  * receiver expects leg A's packets back as they were sent.
  */
 int fwd_gen_legs(struct fwd_gen *g, enum fwd_mode mode, uint32_t n, bool loop);
+/*
+ * Sends only on legs first .. first + n - 1 from the next burst on (all legs
+ * still receive); any thread may call it, also while fwd_gen_run runs.
+ * fwd_gen_legs sends on every leg.
+ */
+void fwd_gen_send_range(struct fwd_gen *g, uint32_t first, uint32_t n);
+/* Between runs: packets per burst and the idle sleep threshold (see fwd_gen_conf). */
+void fwd_gen_pacing(struct fwd_gen *g, unsigned burst, unsigned idle_sleep_us);
 /* True when both ports report link up; waits up to timeout_ms. */
 bool fwd_gen_link_wait(struct fwd_gen *g, unsigned timeout_ms);
 /* Sends at rate_pps for seconds (0 < count: only count packets), then drains. */
@@ -150,6 +172,21 @@ void fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t co
 		 unsigned drain_ms, struct fwd_trial *t);
 /* Reads and drops whatever arrives for ms milliseconds. */
 void fwd_gen_flush(struct fwd_gen *g, unsigned ms);
+/*
+ * The generator's EAL: lcore gen_cpu, the two ports (servers on sockets in
+ * s->dir), its own file prefix; hugepages (--in-memory) when need_mb are
+ * free, else --no-huge -m nohuge_mb. Exits when EAL cannot start. Returns
+ * whether hugepages are used.
+ */
+bool fwd_eal_init(const struct fwd_setup *s, unsigned gen_cpu, unsigned need_mb,
+		  unsigned nohuge_mb, int extra_argc, char **extra_argv);
+/*
+ * L3 latency in TSC cycles per load (a pointer chase through 4 MiB on this
+ * CPU): other tenants of the host that thrash the shared cache show up here.
+ * fwd_l3_best(): the fastest seen so far in this run.
+ */
+double fwd_l3_probe(void);
+double fwd_l3_best(void);
 
 double fwd_trial_lat_us(const struct fwd_trial *t, double pct);
 
@@ -169,12 +206,24 @@ struct fwd_sessions_conf {
 	unsigned worker_lcore;
 	bool hugepages;
 	uint32_t mbufs;
+	/* optional (0, NULL: what the sessions need), for mediasec-bench control */
+	uint32_t min_addrs;          /* addresses per port, at least (at most FWD_MAX_ADDRS) */
+	uint16_t media_lo, media_hi; /* media_ports of both ports */
+	uint32_t legs;               /* limits.legs */
+	unsigned memory_mb;          /* eal.memory_mb without hugepages (default 1024) */
+	const char *extra;           /* appended to the file (a control section) */
 };
 
 /* Writes a mediasecd configuration; 0 or -errno. */
 int fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char *eal_prefix);
 /* Removes a configuration and the session files it includes. */
 void fwd_remove_config(const char *path);
+/* The SDES key "inline:<base64>" of direction k of session (see fwd_session_key). */
+void fwd_inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *out);
+/* <builddir>/mediasecd, next to this program's directory. */
+const char *fwd_default_mediasecd(void);
+/* Free 2 MiB hugepages, in MiB. */
+unsigned fwd_hugepages_free_mb(void);
 
 /*
  * Starts argv[0] with output to log; pattern: the line that says it is
@@ -205,5 +254,13 @@ double fwd_counters_get(const struct fwd_counters *c, const char *name);
 /* Sum of the leaves whose last name component is leaf. */
 double fwd_counters_sum_leaf(const struct fwd_counters *c, const char *leaf);
 void fwd_counters_free(struct fwd_counters *c);
+/* Index of the counter named leaf nearest the top (totals before per-worker figures); -1. */
+int fwd_counters_pick(const struct fwd_counters *c, const char *leaf);
+/*
+ * Drop counters that moved from a to b: those beside the busy_cycles that is
+ * picked (the totals), named drop_<reason>. Their sum; "name=value ..." in out.
+ */
+double fwd_counters_drops(const struct fwd_counters *a, const struct fwd_counters *b, char *out,
+			  size_t len);
 
 #endif

@@ -21,10 +21,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -32,6 +34,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "bench.h"
 #include "forward.h"
 #include "secmem.h"
 
@@ -63,6 +66,7 @@ struct fwd_gen {
 	bool srtp_tx, srtp_rx;
 	uint8_t tag_len;
 	uint32_t nb_legs, next_leg;
+	uint64_t range; /* legs sent on: first << 32 | count (fwd_gen_send_range) */
 	struct leg_tx *tx;
 	struct leg_rx *rx;
 	uint16_t trial;
@@ -130,6 +134,12 @@ static inline uint16_t
 leg_seq0(uint32_t session)
 {
 	return (uint16_t)(mix64(session + 1) >> 32);
+}
+
+uint16_t
+fwd_gen_seq0(uint32_t session)
+{
+	return leg_seq0(session);
 }
 
 static inline uint32_t
@@ -232,6 +242,7 @@ fwd_gen_legs(struct fwd_gen *g, enum fwd_mode mode, uint32_t n, bool loop)
 	}
 	g->nb_legs = n;
 	g->next_leg = 0;
+	__atomic_store_n(&g->range, (uint64_t)n, __ATOMIC_RELAXED);
 	g->mode = mode;
 	g->loop = loop;
 	g->srtp_tx = mi->srtp_in;
@@ -251,6 +262,80 @@ fwd_gen_legs(struct fwd_gen *g, enum fwd_mode mode, uint32_t n, bool loop)
 	if (ret < 0)
 		legs_free(g);
 	return ret;
+}
+
+void
+fwd_gen_send_range(struct fwd_gen *g, uint32_t first, uint32_t n)
+{
+	if (n == 0 || first >= g->nb_legs)
+		return;
+	n = RTE_MIN(n, g->nb_legs - first);
+	__atomic_store_n(&g->range, (uint64_t)first << 32 | n, __ATOMIC_RELAXED);
+}
+
+void
+fwd_gen_pacing(struct fwd_gen *g, unsigned burst, unsigned idle_sleep_us)
+{
+	g->c.burst = burst == 0 ? 1 : burst > FWD_MAX_BURST ? FWD_MAX_BURST : burst;
+	g->c.idle_sleep_us = idle_sleep_us;
+}
+
+static void
+mac_str(const struct rte_ether_addr *m, char *s, size_t n)
+{
+	snprintf(s, n, RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(m));
+}
+
+bool
+fwd_eal_init(const struct fwd_setup *s, unsigned gen_cpu, unsigned need_mb, unsigned nohuge_mb,
+	     int extra_argc, char **extra_argv)
+{
+	static char lcore[16], prefix[80], vdev[2][256], mem[16];
+	char *args[48], mac[24];
+	bool huge = fwd_hugepages_free_mb() >= need_mb;
+	int n = 0;
+
+	snprintf(lcore, sizeof(lcore), "%u", gen_cpu);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-gen", s->prefix);
+	args[n++] = "mediasec-bench";
+	args[n++] = "-l";
+	args[n++] = lcore;
+	args[n++] = "--no-pci";
+	args[n++] = prefix;
+	args[n++] = "--no-telemetry";
+	args[n++] = "--log-level=lib.eal:error";
+	args[n++] = "--log-level=pmd.net.memif:error";
+	args[n++] = "--log-level=pmd.net.vhost:error";
+	args[n++] = "--log-level=lib.vhost.config:error";
+	args[n++] = "--log-level=mediasec.*:warning";
+	if (huge) {
+		args[n++] = "--in-memory";
+	} else {
+		snprintf(mem, sizeof(mem), "%u", nohuge_mb);
+		args[n++] = "--no-huge";
+		args[n++] = "-m";
+		args[n++] = mem;
+	}
+	for (unsigned p = 0; p < 2; p++) {
+		mac_str(&s->gen_mac[p], mac, sizeof(mac));
+		if (s->transport == FWD_MEMIF)
+			snprintf(vdev[p], sizeof(vdev[p]),
+				 "--vdev=net_memif_%c,role=server,socket=%s/%c.sock,socket-abstract=no,"
+				 "id=0,mac=%s",
+				 'a' + p, s->dir, 'a' + p, mac);
+		else
+			snprintf(vdev[p], sizeof(vdev[p]), "--vdev=net_vhost_%c,iface=%s/%c.sock,queues=1",
+				 'a' + p, s->dir, 'a' + p);
+		args[n++] = vdev[p];
+	}
+	for (int i = 0; i < extra_argc && n < 47; i++)
+		args[n++] = extra_argv[i];
+	args[n] = NULL;
+	if (rte_eal_init(n, args) < 0) {
+		fprintf(stderr, "mediasec-bench: cannot initialise EAL\n");
+		exit(1);
+	}
+	return huge;
 }
 
 int
@@ -406,15 +491,19 @@ build_burst(struct fwd_gen *g, unsigned n)
 	uint32_t legs[FWD_MAX_BURST];
 	uint8_t res[FWD_MAX_BURST];
 	uint64_t tsc = rte_rdtsc();
+	uint64_t range = __atomic_load_n(&g->range, __ATOMIC_RELAXED);
+	uint32_t first = (uint32_t)(range >> 32), end = first + (uint32_t)range;
 	unsigned ok = 0;
 
 	if (rte_pktmbuf_alloc_bulk(g->pool, m, n) != 0)
 		return;
+	if (g->next_leg < first || g->next_leg >= end)
+		g->next_leg = first;
 	for (unsigned k = 0; k < n; k++) {
 		uint32_t i = g->next_leg;
 		struct leg_tx *l = &g->tx[i];
 
-		g->next_leg = i + 1 == g->nb_legs ? 0 : i + 1;
+		g->next_leg = i + 1 == end ? first : i + 1;
 		legs[k] = i;
 		st[k] = l->stream;
 		m[k]->data_len = FWD_RTP_HDR + FWD_PAYLOAD;
@@ -552,6 +641,8 @@ check_rtp(struct fwd_gen *g, const uint8_t *p, uint32_t i, uint64_t now)
 		return;
 	}
 	t->good++;
+	if (g->c.first_rx_tsc != NULL && g->c.first_rx_tsc[i] == 0)
+		__atomic_store_n(&g->c.first_rx_tsc[i], now, __ATOMIC_RELEASE);
 	lat_add(t, now - get64(pl + 16));
 }
 
@@ -704,6 +795,14 @@ poll_port(struct fwd_gen *g, unsigned port)
 	return n;
 }
 
+static void
+nap(uint64_t cycles, uint64_t hz)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(cycles * 1000000000ull / hz)};
+
+	nanosleep(&ts, NULL);
+}
+
 /*
  * Sends at a rate for a time (or a number of packets), receiving all along,
  * then drains. Packets go out in bursts on a schedule; when the port refuses
@@ -722,6 +821,7 @@ fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t count,
 	uint64_t start, end, now, quiet_since, drain_end, busy = 0;
 	unsigned burst = g->c.burst, iter = 0;
 	uint64_t max_lag = count ? UINT64_MAX : g->c.max_lag;
+	uint64_t idle_sleep = (uint64_t)g->c.idle_sleep_us * hz / 1000000;
 
 	memset(t, 0, sizeof(*t));
 	t->rate_pps = rate_pps;
@@ -735,6 +835,8 @@ fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t count,
 		uint64_t covered = t->built + t->skipped;
 		bool worked = false;
 
+		if (g->c.stop != NULL && __atomic_load_n(g->c.stop, __ATOMIC_ACQUIRE) != 0)
+			break;
 		if (count) {
 			if (t->built >= count && g->nb_pending == 0)
 				break;
@@ -760,8 +862,16 @@ fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t count,
 			worked = true;
 		if ((++iter & 63) == 0 && poll_port(g, FWD_A) > 0)
 			worked = true;
-		if (worked)
+		if (worked) {
 			busy += rte_rdtsc() - now;
+		} else if (idle_sleep > 0 && g->nb_pending == 0) {
+			/* ahead of the schedule, nothing came: leave the CPU to the others */
+			uint64_t next_pkt = count ? RTE_MIN(covered + burst, count) : covered + burst;
+			uint64_t next = start + (uint64_t)((double)next_pkt / per_cycle);
+
+			if (next > now + idle_sleep)
+				nap(RTE_MIN(next - now, hz / 1000), hz);
+		}
 	}
 	t->elapsed_s = (double)(now - start) / (double)hz;
 	t->gen_busy_cycles = busy;
@@ -804,4 +914,63 @@ fwd_gen_flush(struct fwd_gen *g, unsigned ms)
 		poll_port(g, FWD_A);
 	}
 	g->t = NULL;
+}
+
+#define PROBE_BYTES (4u << 20)
+#define PROBE_STEPS 100000
+
+static volatile uint64_t probe_sink;
+static double l3_best = 1e9; /* the fastest seen in this run */
+
+double
+fwd_l3_best(void)
+{
+	return l3_best;
+}
+
+/*
+ * Latency of the last-level cache, in TSC cycles per load: a pointer chase
+ * through 4 MiB (past L2, inside L3) on the generator's CPU. Other tenants of
+ * the host that thrash the shared L3 show up here as they show up in a
+ * slower proxy and generator: the two processes hand every packet from one
+ * core to the other through L3.
+ */
+double
+fwd_l3_probe(void)
+{
+	static uint64_t *chain;
+	size_t n = PROBE_BYTES / 64;
+	uint64_t p = 0, t0;
+	double lat;
+
+	if (chain == NULL) {
+		uint32_t *perm = malloc(n * sizeof(*perm));
+
+		chain = aligned_alloc(64, PROBE_BYTES);
+		if (chain == NULL || perm == NULL) {
+			free(perm);
+			return 0;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			perm[i] = i;
+		for (uint32_t i = (uint32_t)n - 1; i > 0; i--) {
+			uint32_t j = (uint32_t)(bench_rand() % (i + 1)), x = perm[i];
+
+			perm[i] = perm[j];
+			perm[j] = x;
+		}
+		for (size_t i = 0; i < n; i++)
+			chain[(size_t)perm[i] * 8] = (uint64_t)perm[(i + 1) % n] * 8;
+		free(perm);
+	}
+	for (unsigned i = 0; i < PROBE_STEPS; i++) /* into the cache */
+		p = chain[p];
+	t0 = rte_rdtsc();
+	for (unsigned i = 0; i < PROBE_STEPS; i++)
+		p = chain[p];
+	lat = (double)(rte_rdtsc() - t0) / PROBE_STEPS;
+	probe_sink = p;
+	if (lat < l3_best)
+		l3_best = lat;
+	return lat;
 }

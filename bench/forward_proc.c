@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -58,8 +60,8 @@ ip_str(uint32_t a, char *s, size_t n)
 	snprintf(s, n, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
 }
 
-static void
-inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *out)
+void
+fwd_inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *out)
 {
 	const struct ms_srtp_suite_info *si = ms_srtp_suite_info(s->suite);
 	uint8_t buf[MS_SRTP_MAX_KEY_LEN + MS_SRTP_MAX_SALT_LEN];
@@ -86,9 +88,9 @@ write_leg(FILE *f, const struct fwd_setup *s, enum fwd_side side, uint32_t i, bo
 	}
 	fprintf(f, "mode = \"%s\"; suite = \"%s\";\n\t\t  ",
 		si->cipher == MS_CIPHER_NULL ? "authenticated" : "encrypted", si->name);
-	inline_key(s, i, side == FWD_A ? 0 : 2, key);
+	fwd_inline_key(s, i, side == FWD_A ? 0 : 2, key);
 	fprintf(f, "recv_key = \"%s\";\n\t\t  ", key);
-	inline_key(s, i, side == FWD_A ? 1 : 3, key);
+	fwd_inline_key(s, i, side == FWD_A ? 1 : 3, key);
 	fprintf(f, "send_key = \"%s\"; }", key);
 	memset(key, 0, sizeof(key));
 }
@@ -105,10 +107,14 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 	const struct fwd_setup *s = c->setup;
 	const struct fwd_mode_info *mi = fwd_mode_info(c->mode);
 	uint32_t nb_addrs = (c->sessions + FWD_PORTS_PER_ADDR - 1) / FWD_PORTS_PER_ADDR;
-	uint32_t legs = RTE_MAX(4096u, rte_align32pow2(2 * c->sessions));
+	uint32_t legs = c->legs ? c->legs : RTE_MAX(4096u, rte_align32pow2(2 * c->sessions));
+	unsigned media_lo = c->media_lo ? c->media_lo : FWD_UDP_BASE;
+	unsigned media_hi = c->media_hi ? c->media_hi : FWD_UDP_BASE + FWD_PORTS_PER_ADDR - 1;
 	FILE *f = fopen(path, "w");
 	char mac[24], ip[16];
 
+	nb_addrs = RTE_MAX(nb_addrs, c->min_addrs);
+	nb_addrs = RTE_MIN(nb_addrs, (uint32_t)FWD_MAX_ADDRS);
 	if (f == NULL)
 		return -errno;
 	fprintf(f,
@@ -123,7 +129,8 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 		"mbufs = { count = %u; cache = 256; };\n"
 		"limits = { legs = %u; neighbours = 1024; };\n"
 		"ports = (\n",
-		c->sessions, mi->label, c->hugepages ? "yes" : "no", c->hugepages ? 0 : 1024,
+		c->sessions, mi->label, c->hugepages ? "yes" : "no",
+		c->hugepages ? 0 : c->memory_mb ? c->memory_mb : 1024,
 		c->main_lcore, eal_prefix,
 		s->transport == FWD_VHOST ? ", \"--single-file-segments\"" : "", s->replay_window,
 		c->mbufs, legs);
@@ -147,7 +154,7 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 			fprintf(f, "%s\"%s/16\"", h ? ", " : "", ip);
 		}
 		fprintf(f, " ];\n\t  media_ports = \"%u-%u\";\n\t  rx_desc = 1024; tx_desc = 1024;\n",
-			FWD_UDP_BASE, FWD_UDP_BASE + FWD_PORTS_PER_ADDR - 1);
+			media_lo, media_hi);
 		mac_str(&s->gen_mac[p], mac, sizeof(mac));
 		fprintf(f, "\t  neighbours = (");
 		for (uint32_t h = 0; h < nb_addrs; h++) {
@@ -197,6 +204,8 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 		return -errno;
 	}
 	fprintf(f, ");\n");
+	if (c->extra != NULL)
+		fputs(c->extra, f);
 	if (fclose(f) != 0)
 		return -errno;
 	return 0;
@@ -213,6 +222,39 @@ fwd_remove_config(const char *path)
 		if (unlink(part) < 0)
 			break;
 	}
+}
+
+const char *
+fwd_default_mediasecd(void)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return "mediasecd";
+	self[n] = '\0';
+	/* <builddir>/bench/mediasec-bench -> <builddir>/mediasecd */
+	char *dir = dirname(dirname(self));
+	snprintf(path, sizeof(path), "%s/mediasecd", dir);
+	return path;
+}
+
+unsigned
+fwd_hugepages_free_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long free_pages = 0, size_kb = 0;
+	char line[128];
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+	}
+	fclose(f);
+	return (unsigned)(free_pages * size_kb / 1024);
 }
 
 static double
@@ -510,4 +552,57 @@ fwd_counters_free(struct fwd_counters *c)
 	free(c->name);
 	free(c->value);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+fwd_counters_pick(const struct fwd_counters *c, const char *leaf)
+{
+	size_t ll = strlen(leaf);
+	int best = -1, best_depth = INT_MAX;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		size_t nl = strlen(c->name[i]);
+		int depth = 0;
+
+		if (nl < ll || strcmp(c->name[i] + nl - ll, leaf) != 0 ||
+		    (nl > ll && c->name[i][nl - ll - 1] != '.'))
+			continue;
+		for (const char *p = c->name[i]; *p; p++)
+			depth += *p == '.';
+		if (depth < best_depth) {
+			best = (int)i;
+			best_depth = depth;
+		}
+	}
+	return best;
+}
+
+double
+fwd_counters_drops(const struct fwd_counters *a, const struct fwd_counters *b, char *out,
+		   size_t len)
+{
+	int bi = fwd_counters_pick(b, "busy_cycles");
+	size_t plen, used = 0;
+	double total = 0;
+
+	out[0] = '\0';
+	if (bi < 0)
+		return 0;
+	plen = strlen(b->name[bi]) - strlen("busy_cycles");
+	for (unsigned i = 0; i < b->n; i++) {
+		const char *name = b->name[i];
+		double d;
+
+		if (strncmp(name, b->name[bi], plen) != 0 || strchr(name + plen, '.') != NULL ||
+		    strstr(name + plen, "drop") == NULL)
+			continue;
+		d = b->value[i] - fwd_counters_get(a, name);
+		if (d == 0)
+			continue;
+		total += d;
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s=%.0f", used ? " " : "",
+						 name + plen, d);
+	}
+	return total;
 }

@@ -106,6 +106,8 @@ usage(const char *prog)
 		"benchmarks:\n"
 		"  crypto   SRTP/SRTCP transform engines: ipsec-mb against libsrtp2, per core\n"
 		"  forward  mediasecd under G.711 traffic: no-drop rate and worker cycles per packet\n"
+		"  control  mediasecd's control socket: installs/s (Unix, TLS) under traffic, answer ->\n"
+		"           first packet, memory per leg with 1,000,000 legs, lookup cost\n"
 		"\n"
 		"%s <benchmark> --help lists the benchmark's options.\n",
 		prog, prog);
@@ -122,6 +124,8 @@ main(int argc, char **argv)
 		return bench_crypto(argc - 1, argv + 1);
 	if (strcmp(argv[1], "forward") == 0)
 		return bench_forward(argc - 1, argv + 1);
+	if (strcmp(argv[1], "control") == 0)
+		return bench_control(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown benchmark '%s'\n", argv[0], argv[1]);
 	usage(argv[0]);
 	return 2;
