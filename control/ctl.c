@@ -858,6 +858,9 @@ has_nul_escape(const char *s, size_t n)
 	return false;
 }
 
+/* An id as JSON text ("..." or digits), and as a key ("s:..." or "n:..."): 64 characters and 3 more */
+#define MS_ID_TEXT_MAX 80
+
 /* The request's id as JSON text for the answer, and as a key for the request-id memory. */
 static int
 read_id(const cJSON *req, char *text, size_t tlen, char *key, size_t klen, struct ms_jerr *e)
@@ -866,18 +869,37 @@ read_id(const cJSON *req, char *text, size_t tlen, char *key, size_t klen, struc
 
 	if (id == NULL)
 		return ms_jerr(e, 400, "id", "missing: every request has an id (a string or an integer)");
+	/* every request has one: no printf (text and key hold 64 characters and a few more) */
+	RTE_BUILD_BUG_ON(MS_ID_TEXT_MAX < 67);
+	if (tlen < MS_ID_TEXT_MAX || klen < MS_ID_TEXT_MAX)
+		return ms_jerr(e, 500, "id", "no room for the id");
 	if (cJSON_IsString(id) && ms_jname_ok(id->valuestring, 64) == true) {
-		snprintf(text, tlen, "\"%s\"", id->valuestring);
-		snprintf(key, klen, "s:%s", id->valuestring);
+		size_t n = strlen(id->valuestring);
+
 		/* printable ASCII without blanks: only '"' and '\\' need escaping */
 		if (strpbrk(id->valuestring, "\"\\") != NULL)
 			return ms_jerr(e, 400, "id", "an id may not hold '\"' or '\\'");
+		text[0] = '"';
+		memcpy(text + 1, id->valuestring, n);
+		memcpy(text + 1 + n, "\"", 2);
+		memcpy(key, "s:", 2);
+		memcpy(key + 2, id->valuestring, n + 1);
 		return 0;
 	}
 	if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble <= 9007199254740992.0 &&
 	    id->valuedouble == (double)(uint64_t)id->valuedouble) {
-		snprintf(text, tlen, "%" PRIu64, (uint64_t)id->valuedouble);
-		snprintf(key, klen, "n:%s", text);
+		char digits[24], *p = digits + sizeof(digits);
+		uint64_t v = (uint64_t)id->valuedouble;
+		size_t n;
+
+		*--p = '\0';
+		do
+			*--p = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		n = (size_t)(digits + sizeof(digits) - p);
+		memcpy(text, p, n);
+		memcpy(key, "n:", 2);
+		memcpy(key + 2, p, n);
 		return 0;
 	}
 	return ms_jerr(e, 400, "id", "must be 1 to 64 printable characters without blanks, or a "
@@ -888,7 +910,7 @@ static void
 process_line(struct ms_conn *k, const char *line, size_t len)
 {
 	struct ms_ctl *c = k->ctl;
-	char idtext[80] = "null", idkey[80] = "";
+	char idtext[MS_ID_TEXT_MAX] = "null", idkey[MS_ID_TEXT_MAX] = "";
 	struct ms_jerr e = {0};
 	cJSON *req = NULL;
 	const cJSON *opv;

@@ -14,7 +14,9 @@ struct entry {
 	const void *who;
 	uint64_t fp;
 	uint32_t next; /* bucket chain */
+	uint32_t hash; /* key_hash(who, id) */
 	uint32_t len;
+	uint32_t cap; /* result's size: an evicted entry's buffer is reused when big enough */
 	char *result;
 	char id[ID_MAX];
 };
@@ -95,10 +97,10 @@ ms_reqcache_free(struct ms_reqcache *c)
 }
 
 static uint32_t
-find(const struct ms_reqcache *c, const void *who, const char *id)
+find(const struct ms_reqcache *c, const void *who, const char *id, uint32_t h)
 {
-	for (uint32_t i = c->buckets[key_hash(who, id) & c->mask]; i != NONE; i = c->e[i].next)
-		if (c->e[i].who == who && strcmp(c->e[i].id, id) == 0)
+	for (uint32_t i = c->buckets[h & c->mask]; i != NONE; i = c->e[i].next)
+		if (c->e[i].hash == h && c->e[i].who == who && strcmp(c->e[i].id, id) == 0)
 			return i;
 	return NONE;
 }
@@ -111,7 +113,7 @@ ms_reqcache_get(const struct ms_reqcache *c, const void *who, const char *id, ui
 
 	if (c->capacity == 0 || strlen(id) >= ID_MAX)
 		return MS_RC_MISS;
-	i = find(c, who, id);
+	i = find(c, who, id, key_hash(who, id));
 	if (i == NONE)
 		return MS_RC_MISS;
 	if (c->e[i].fp != fp)
@@ -124,7 +126,7 @@ ms_reqcache_get(const struct ms_reqcache *c, const void *who, const char *id, ui
 static void
 unlink_entry(struct ms_reqcache *c, uint32_t i)
 {
-	uint32_t *pp = &c->buckets[key_hash(c->e[i].who, c->e[i].id) & c->mask];
+	uint32_t *pp = &c->buckets[c->e[i].hash & c->mask];
 
 	while (*pp != NONE && *pp != i)
 		pp = &c->e[*pp].next;
@@ -132,27 +134,41 @@ unlink_entry(struct ms_reqcache *c, uint32_t i)
 		*pp = c->e[i].next;
 }
 
+/* Copies result into entry i, reusing its buffer when it is big enough. */
+static int
+store_result(struct entry *e, const char *result, size_t len)
+{
+	if (e->result == NULL || e->cap < len + 1) {
+		/* round up so that answers of about the same size fit each other's buffers */
+		size_t cap = (len + 1 + 127) & ~(size_t)127;
+		char *copy = malloc(cap);
+
+		if (copy == NULL)
+			return -1;
+		free(e->result);
+		e->result = copy;
+		e->cap = (uint32_t)cap;
+	}
+	memcpy(e->result, result, len);
+	e->result[len] = '\0';
+	e->len = (uint32_t)len;
+	return 0;
+}
+
 void
 ms_reqcache_put(struct ms_reqcache *c, const void *who, const char *id, uint64_t fp,
 		const char *result, size_t len)
 {
-	char *copy;
-	uint32_t i, b;
+	uint32_t i, h;
 
-	if (c->capacity == 0 || strlen(id) >= ID_MAX)
+	if (c->capacity == 0 || strlen(id) >= ID_MAX || len >= UINT32_MAX)
 		return;
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		return;
-	memcpy(copy, result, len);
-	copy[len] = '\0';
-	i = find(c, who, id);
+	h = key_hash(who, id);
+	i = find(c, who, id, h);
 	if (i != NONE) {
 		/* the same id again (after a failed attempt): the new answer counts */
-		free(c->e[i].result);
-		c->e[i].result = copy;
-		c->e[i].len = (uint32_t)len;
-		c->e[i].fp = fp;
+		if (store_result(&c->e[i], result, len) == 0)
+			c->e[i].fp = fp;
 		return;
 	}
 	if (c->count < c->capacity) {
@@ -161,16 +177,19 @@ ms_reqcache_put(struct ms_reqcache *c, const void *who, const char *id, uint64_t
 		i = c->oldest;
 		c->oldest = (c->oldest + 1) % c->capacity;
 		unlink_entry(c, i);
-		free(c->e[i].result);
+	}
+	if (store_result(&c->e[i], result, len) < 0) {
+		/* no answer to keep: the slot stays empty (unlinked) */
+		c->e[i].who = NULL;
+		c->e[i].id[0] = '\0';
+		return;
 	}
 	c->e[i].who = who;
 	c->e[i].fp = fp;
-	c->e[i].result = copy;
-	c->e[i].len = (uint32_t)len;
+	c->e[i].hash = h;
 	strcpy(c->e[i].id, id);
-	b = key_hash(who, id) & c->mask;
-	c->e[i].next = c->buckets[b];
-	c->buckets[b] = i;
+	c->e[i].next = c->buckets[h & c->mask];
+	c->buckets[h & c->mask] = i;
 }
 
 uint32_t

@@ -196,19 +196,18 @@ static int
 check_keys(int i, const char *what, const struct ms_leg_keys *k, enum ms_leg_mode mode, char *err,
 	   size_t errlen)
 {
+	static const char *const at[] = {"", "legs[0].", "legs[1]."};
 	const char *why = NULL;
-	char at[24] = "";
+	unsigned a = i >= 0 && i < 2 ? (unsigned)i + 1 : 0;
 
 	if (mode == MS_LEG_RTP)
 		return 0;
-	if (i >= 0)
-		snprintf(at, sizeof(at), "legs[%d].", i);
 	if (ms_srtp_ctx_cfg_check(&k->ctx, &why) < 0)
-		return ms_err(-EINVAL, err, errlen, "%s%s: %s", at, what,
+		return ms_err(-EINVAL, err, errlen, "%s%s: %s", at[a], what,
 			      why ? why : "invalid key configuration");
 	if (ms_leg_mode_of_suite(k->ctx.suite) != mode)
-		return ms_err(-EINVAL, err, errlen, "%s%s: suite %s does not give a leg of mode %s", at,
-			      what, ms_srtp_suite_info(k->ctx.suite)->name, ms_leg_mode_str(mode));
+		return ms_err(-EINVAL, err, errlen, "%s%s: suite %s does not give a leg of mode %s",
+			      at[a], what, ms_srtp_suite_info(k->ctx.suite)->name, ms_leg_mode_str(mode));
 	return 0;
 }
 
