@@ -26,7 +26,7 @@
 	X(UNKNOWN_LEG, "unknown_leg")   /* UDP to an address and port no leg has */   \
 	X(NO_HEADROOM, "no_headroom")   /* no room to write the outgoing headers */   \
 	X(HANDOFF_FULL, "handoff_full") /* the leg owner's handoff ring was full */   \
-	X(TX_FULL, "tx_full")           /* an ARP/ND answer or request found the queue full */
+	X(NEIGH_TX_FULL, "neigh_tx_full") /* an ARP/ND answer or request found the queue full */
 
 enum ms_worker_drop {
 #define MS_WORKER_DROP_ENUM(id, str) MS_WORKER_DROP_##id,

@@ -58,7 +58,7 @@ tx_flush(struct ms_worker *w, uint16_t port)
 			leg->tx.drops[MS_LEG_DROP_TX_FULL]++;
 			w->st.leg_drops[MS_LEG_DROP_TX_FULL]++;
 		} else {
-			w->st.drops[MS_WORKER_DROP_TX_FULL]++;
+			w->st.drops[MS_WORKER_DROP_NEIGH_TX_FULL]++;
 		}
 		rte_pktmbuf_free(b->pkts[i]);
 	}

@@ -55,6 +55,16 @@ SEEN = []  # every line (bytes) a client of this test received
 KEYS = []  # (base64 text, decoded bytes or None) of every key the test sent
 
 
+def unique_members(pairs):
+    """json.loads hook: an object that names a member twice is not valid for us."""
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise ValueError("member %r twice in one object" % k)
+        obj[k] = v
+    return obj
+
+
 class Failed(Exception):
     pass
 
@@ -156,9 +166,9 @@ class Conn:
         if raw is None:
             return None
         try:
-            return json.loads(raw)
-        except ValueError:
-            raise Failed("%s: a line that is not JSON: %r" % (self.label, raw[:300]))
+            return json.loads(raw, object_pairs_hook=unique_members)
+        except ValueError as e:
+            raise Failed("%s: a line that is not JSON (%s): %r" % (self.label, e, raw[:300]))
 
     def message(self, timeout=5.0):
         """The next answer; events met on the way are kept in self.events."""

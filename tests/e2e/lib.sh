@@ -471,7 +471,7 @@ e2e_check() {
 # wait for ARP/ND) and no_peer, and the worker drops that would mean a
 # broken packet (bad checksums, malformed headers).
 E2E_ZERO_COUNTERS=(auth_fail replay too_old too_short bad_version bad_length unknown_mki
-	key_expired no_room crypto_error wrong_source not_rtp handoff_full tx_full
+	key_expired no_room crypto_error wrong_source not_rtp handoff_full tx_full neigh_tx_full
 	malformed ip_checksum)
 
 # e2e_call TITLE WHAT FAM_A SUITE_A FAM_B SUITE_B NET: the whole of tests a-c.
