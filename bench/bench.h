@@ -22,6 +22,8 @@ int bench_parse_list(const char *s, unsigned *out, unsigned *n, unsigned max, un
 
 /* A reproducible PRNG for choosing legs and filling keys. */
 uint64_t bench_rand(void);
+/* Free hugepage memory in MiB, from /proc/meminfo. */
+unsigned bench_hugepages_free_mb(void);
 
 int bench_crypto(int argc, char **argv);
 int bench_forward(int argc, char **argv);

@@ -726,64 +726,6 @@ cpu_times(int daemon, struct cpu_times *t)
 		schedstat(daemon, worker_tid, &t->worker_run, &t->worker_wait);
 }
 
-/*
- * CPU time taken by everything but this process and mediasecd, from /proc:
- * other tenants of a shared machine take it from the measurement without a
- * trace in the figures.
- */
-struct cpu_sample {
-	uint64_t all;  /* busy clock ticks of every CPU */
-	uint64_t ours; /* of which this process's and mediasecd's */
-	uint64_t tsc;
-};
-
-static uint64_t
-proc_ticks(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime = 0, stime = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return 0;
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-		return 0;
-	return utime + stime;
-}
-
-static void
-cpu_sample(int daemon, struct cpu_sample *c)
-{
-	unsigned long long v[8] = {0};
-	FILE *f = fopen("/proc/stat", "r");
-
-	c->all = 0;
-	if (f != NULL) {
-		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-			   &v[4], &v[5], &v[6], &v[7]) == 8)
-			c->all = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* all but idle, iowait */
-		fclose(f);
-	}
-	c->ours = proc_ticks(0) + (daemon > 0 ? proc_ticks(daemon) : 0);
-	c->tsc = rte_rdtsc();
-}
-
-/* Share of one CPU that other tasks took between two samples. */
-static double
-cpu_others(const struct cpu_sample *a, const struct cpu_sample *b)
-{
-	double ticks = (double)sysconf(_SC_CLK_TCK) * (double)(b->tsc - a->tsc) / R.tsc_hz;
-	int64_t others = (int64_t)(b->all - a->all) - (int64_t)(b->ours - a->ours);
-
-	return others > 0 && ticks > 0 ? (double)others / ticks : 0;
-}
-
 /* The kernel's count of a process: resident memory and hugetlb pages, kB. */
 static void
 proc_mem(int pid, struct memsnap *m)
@@ -888,11 +830,11 @@ pipeline(struct ms_client *c, const struct reqs *q, unsigned window, int daemon,
 	char err[256];
 	uint64_t t0;
 
-	struct cpu_sample c0, c1;
+	struct fwd_cpu_sample c0, c1;
 
 	memset(r, 0, sizeof(*r));
 	r->n = q->n;
-	cpu_sample(daemon, &c0);
+	fwd_cpu_sample(daemon, &c0);
 	cpu_times(daemon, &a);
 	t0 = rte_rdtsc();
 	while (done < q->n) {
@@ -928,8 +870,8 @@ pipeline(struct ms_client *c, const struct reqs *q, unsigned window, int daemon,
 	}
 	r->seconds = tsc_s(rte_rdtsc() - t0);
 	cpu_times(daemon, &b);
-	cpu_sample(daemon, &c1);
-	r->others = cpu_others(&c0, &c1);
+	fwd_cpu_sample(daemon, &c1);
+	r->others = fwd_cpu_others(&c0, &c1);
 	r->daemon_cpu_s = b.daemon_run - a.daemon_run;
 	r->daemon_wait_s = b.daemon_wait - a.daemon_wait;
 	r->client_cpu_s = b.self_run - a.self_run;
@@ -1182,18 +1124,18 @@ worker_trials(const struct opts *o, struct fwd_gen *g, int daemon, const char *s
 	fwd_gen_send_range(g, 0, traffic);
 	for (unsigned k = 0, wait = 0; k < o->trial_reps;) {
 		struct telem a, b;
-		struct cpu_sample c0, c1;
+		struct fwd_cpu_sample c0, c1;
 		struct cpu_times x0, x1;
 		double bc, bp, others, l3a = fwd_l3_probe(), l3b, l3;
 
-		cpu_sample(daemon, &c0);
+		fwd_cpu_sample(daemon, &c0);
 		cpu_times(daemon, &x0);
 		telem_read(sock, &a);
 		fwd_gen_run(g, o->trial_pps, o->trial_s, 0, 200, t);
 		telem_read(sock, &b);
 		cpu_times(daemon, &x1);
-		cpu_sample(daemon, &c1);
-		others = cpu_others(&c0, &c1);
+		fwd_cpu_sample(daemon, &c1);
+		others = fwd_cpu_others(&c0, &c1);
 		l3b = fwd_l3_probe();
 		l3 = RTE_MAX(l3a, l3b) / fwd_l3_best();
 		bc = telem_delta(&a, &b, "busy_cycles");
@@ -2349,7 +2291,7 @@ measure(const struct opts *o, const struct fwd_setup *s, struct fwd_gen *g, stru
 	struct ms_client *cm = NULL;
 	struct job job;
 	struct telem ta, tb;
-	struct cpu_sample c0, c1;
+	struct fwd_cpu_sample c0, c1;
 	pthread_t th;
 	uint64_t t0;
 	struct reqs q;
@@ -2428,7 +2370,7 @@ measure(const struct opts *o, const struct fwd_setup *s, struct fwd_gen *g, stru
 	fwd_gen_pacing(g, 32, o->idle_sleep_us);
 	fwd_gen_send_range(g, 0, o->traffic);
 	telem_read(ch->telemetry, &ta);
-	cpu_sample(ch->pid, &c0);
+	fwd_cpu_sample(ch->pid, &c0);
 	__atomic_store_n(&stop_flag, 0, __ATOMIC_RELEASE);
 	if (pthread_create(&th, NULL, install_thread, &job) != 0) {
 		fail("cannot start the client thread");
@@ -2436,8 +2378,8 @@ measure(const struct opts *o, const struct fwd_setup *s, struct fwd_gen *g, stru
 	}
 	fwd_gen_run(g, o->traffic_pps, 1e6, 0, 500, &R.traffic);
 	pthread_join(th, NULL);
-	cpu_sample(ch->pid, &c1);
-	R.others_install = cpu_others(&c0, &c1);
+	fwd_cpu_sample(ch->pid, &c1);
+	R.others_install = fwd_cpu_others(&c0, &c1);
 	__atomic_store_n(&stop_flag, 0, __ATOMIC_RELEASE);
 	telem_read(ch->telemetry, &tb);
 	R.traffic_done = true;
@@ -2463,15 +2405,15 @@ measure(const struct opts *o, const struct fwd_setup *s, struct fwd_gen *g, stru
 	fwd_gen_pacing(g, 1, o->probe_sleep_us);
 	fwd_gen_send_range(g, probe_legs[0], 1);
 	telem_read(ch->telemetry, &ta);
-	cpu_sample(ch->pid, &c0);
+	fwd_cpu_sample(ch->pid, &c0);
 	if (pthread_create(&th, NULL, probe_thread, &job) != 0) {
 		fail("cannot start the client thread");
 		goto out;
 	}
 	fwd_gen_run(g, o->probe_pps, 1e6, 0, 100, &R.probe_traffic);
 	pthread_join(th, NULL);
-	cpu_sample(ch->pid, &c1);
-	R.others_probe = cpu_others(&c0, &c1);
+	fwd_cpu_sample(ch->pid, &c1);
+	R.others_probe = fwd_cpu_others(&c0, &c1);
 	__atomic_store_n(&stop_flag, 0, __ATOMIC_RELEASE);
 	fwd_gen_pacing(g, 32, 0);
 	telem_read(ch->telemetry, &tb);

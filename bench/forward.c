@@ -433,48 +433,6 @@ child_alive(struct fwd_child *ch, struct row *r)
  * other task that runs takes its time from them. Other engineers' tests on a
  * shared machine halve the figures that way without a trace in them.
  */
-struct cpu_sample {
-	uint64_t all;  /* busy clock ticks of every CPU */
-	uint64_t ours; /* of which the generator's and the proxy's */
-};
-
-static uint64_t
-proc_ticks(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime = 0, stime = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return 0;
-	/* after the command: state, then fields 4..; utime and stime are 14 and 15 */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-		return 0;
-	return utime + stime;
-}
-
-static void
-cpu_sample(int child, struct cpu_sample *c)
-{
-	unsigned long long v[8] = {0};
-	FILE *f = fopen("/proc/stat", "r");
-
-	c->all = 0;
-	if (f != NULL) {
-		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-			   &v[4], &v[5], &v[6], &v[7]) == 8)
-			c->all = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* all but idle, iowait */
-		fclose(f);
-	}
-	c->ours = proc_ticks(0) + (child > 0 ? proc_ticks(child) : 0);
-}
-
 /* The cache is much slower than at its best: somebody else is using it hard. */
 static bool
 l3_slow(const struct opts *o, double lat)
@@ -482,22 +440,12 @@ l3_slow(const struct opts *o, double lat)
 	return o->max_l3_ratio > 0 && lat > fwd_l3_best() * o->max_l3_ratio;
 }
 
-/* Share of one CPU that other tasks took between two samples lasting `seconds`. */
-static double
-cpu_others(const struct cpu_sample *a, const struct cpu_sample *b, double seconds)
-{
-	double ticks = (double)sysconf(_SC_CLK_TCK) * seconds;
-	int64_t others = (int64_t)(b->all - a->all) - (int64_t)(b->ours - a->ours);
-
-	return others > 0 && ticks > 0 ? (double)others / ticks : 0;
-}
-
 /* One trial with the proxy's counters around it. Returns true when it passed. */
 static bool
 trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row *r, double rate_pps,
       struct fwd_trial *t, struct telem *before, struct telem *after)
 {
-	struct cpu_sample c0, c1;
+	struct fwd_cpu_sample c0, c1;
 	double others, l3_before, l3_after;
 
 	for (unsigned wait = 0;; wait++) {
@@ -510,12 +458,12 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 			sleep(1);
 			continue;
 		}
-		cpu_sample(ch->pid, &c0);
+		fwd_cpu_sample(ch->pid, &c0);
 		telem_read(ch, before);
 		fwd_gen_run(g, rate_pps, o->trial_s, 0, 500, t);
 		telem_read(ch, after);
-		cpu_sample(ch->pid, &c1);
-		others = cpu_others(&c0, &c1, (double)(after->tsc - before->tsc) / tsc_hz);
+		fwd_cpu_sample(ch->pid, &c1);
+		others = fwd_cpu_others(&c0, &c1);
 		l3_after = fwd_l3_probe();
 		if ((others <= o->max_others && !l3_slow(o, l3_after)) || wait >= o->max_waits)
 			break;

@@ -222,8 +222,6 @@ void fwd_remove_config(const char *path);
 void fwd_inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *out);
 /* <builddir>/mediasecd, next to this program's directory. */
 const char *fwd_default_mediasecd(void);
-/* Free 2 MiB hugepages, in MiB. */
-unsigned fwd_hugepages_free_mb(void);
 
 /*
  * Starts argv[0] with output to log; pattern: the line that says it is
@@ -262,5 +260,21 @@ int fwd_counters_pick(const struct fwd_counters *c, const char *leaf);
  */
 double fwd_counters_drops(const struct fwd_counters *a, const struct fwd_counters *b, char *out,
 			  size_t len);
+
+/*
+ * CPU time taken by everything but this process and its child, from /proc:
+ * other tenants of a shared machine take it from a measurement without a
+ * trace in the figures.
+ */
+struct fwd_cpu_sample {
+	uint64_t all;  /* busy clock ticks of every CPU */
+	uint64_t ours; /* of which this process's and child's */
+	uint64_t tsc;
+};
+
+/* child: another process to count as ours (0: none). */
+void fwd_cpu_sample(int child, struct fwd_cpu_sample *c);
+/* Share of one CPU that other tasks took between two samples. */
+double fwd_cpu_others(const struct fwd_cpu_sample *a, const struct fwd_cpu_sample *b);
 
 #endif

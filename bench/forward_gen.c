@@ -292,7 +292,7 @@ fwd_eal_init(const struct fwd_setup *s, unsigned gen_cpu, unsigned need_mb, unsi
 {
 	static char lcore[16], prefix[80], vdev[2][256], mem[16];
 	char *args[48], mac[24];
-	bool huge = fwd_hugepages_free_mb() >= need_mb;
+	bool huge = bench_hugepages_free_mb() >= need_mb;
 	int n = 0;
 
 	snprintf(lcore, sizeof(lcore), "%u", gen_cpu);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 
 #include "forward.h"
 
@@ -238,23 +239,6 @@ fwd_default_mediasecd(void)
 	char *dir = dirname(dirname(self));
 	snprintf(path, sizeof(path), "%s/mediasecd", dir);
 	return path;
-}
-
-unsigned
-fwd_hugepages_free_mb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	unsigned long free_pages = 0, size_kb = 0;
-	char line[128];
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "HugePages_Free: %lu", &free_pages);
-		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
-	}
-	fclose(f);
-	return (unsigned)(free_pages * size_kb / 1024);
 }
 
 static double
@@ -605,4 +589,51 @@ fwd_counters_drops(const struct fwd_counters *a, const struct fwd_counters *b, c
 						 name + plen, d);
 	}
 	return total;
+}
+
+static uint64_t
+proc_ticks(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime = 0, stime = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* after the command: state, then fields 4..; utime and stime are 14 and 15 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+		return 0;
+	return utime + stime;
+}
+
+void
+fwd_cpu_sample(int child, struct fwd_cpu_sample *c)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+
+	c->all = 0;
+	if (f != NULL) {
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			   &v[4], &v[5], &v[6], &v[7]) == 8)
+			c->all = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* all but idle, iowait */
+		fclose(f);
+	}
+	c->ours = proc_ticks(0) + (child > 0 ? proc_ticks(child) : 0);
+	c->tsc = rte_rdtsc();
+}
+
+double
+fwd_cpu_others(const struct fwd_cpu_sample *a, const struct fwd_cpu_sample *b)
+{
+	double ticks = (double)sysconf(_SC_CLK_TCK) * (double)(b->tsc - a->tsc) / (double)rte_get_tsc_hz();
+	int64_t others = (int64_t)(b->all - a->all) - (int64_t)(b->ours - a->ours);
+
+	return others > 0 && ticks > 0 ? (double)others / ticks : 0;
 }

@@ -21,9 +21,8 @@ bench_rand(void)
 	return rng;
 }
 
-/* Free hugepage memory in MiB, from /proc/meminfo. */
-static unsigned
-free_hugepage_mb(void)
+unsigned
+bench_hugepages_free_mb(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	unsigned long free_pages = 0, size_kb = 0;
@@ -61,7 +60,7 @@ bench_eal_init(const char *prog, int eal_argc, char **eal_argv, unsigned need_mb
 		args[n++] = lcore;
 		args[n++] = "--log-level=lib.eal:error";
 		args[n++] = "--log-level=mediasec.*:warning";
-		if (free_hugepage_mb() >= need_mb) {
+		if (bench_hugepages_free_mb() >= need_mb) {
 			args[n++] = "--in-memory";
 			snprintf(desc, sizeof(desc), "hugepages (--in-memory), lcore %s", lcore);
 		} else {
