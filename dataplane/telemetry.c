@@ -149,13 +149,22 @@ tel_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d
 	id = strtoul(params, &end, 10);
 	if (*end != '\0' || id >= UINT32_MAX)
 		return -EINVAL;
+	/*
+	 * This thread reads the leg without control's knowledge: a leg removed
+	 * meanwhile may show a mix of old and new fields. Pointers and indexes
+	 * are read once and checked, so that it never faults: the leg array
+	 * itself lives as long as the dataplane.
+	 */
 	leg = ms_legtab_get(dp->legs, (uint32_t)id);
 	if (leg == NULL)
 		return -ENOENT;
+	const struct ms_leg *pair = __atomic_load_n(&leg->pair, __ATOMIC_RELAXED);
+	uint32_t owner = __atomic_load_n(&leg->owner, __ATOMIC_RELAXED);
+
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "id", leg->id);
 	rte_tel_data_add_dict_string(d, "session", leg->session);
-	rte_tel_data_add_dict_u64(d, "pair", leg->pair->id);
+	rte_tel_data_add_dict_u64(d, "pair", pair != NULL ? pair->id : UINT32_MAX);
 	rte_tel_data_add_dict_string(d, "port", dp->ports[leg->port].name);
 	rte_tel_data_add_dict_string(d, "mode", ms_leg_mode_str(leg->mode));
 	rte_tel_data_add_dict_string(d, "suite",
@@ -172,7 +181,8 @@ tel_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d
 					     (leg->flags & MS_LEG_F_PEER_LEARN) ? "learning" : "none");
 	}
 	rte_tel_data_add_dict_int(d, "owner_lcore",
-				  leg->owner ? (int)dp->workers[leg->owner - 1]->lcore : -1);
+				  owner != 0 && owner <= dp->nb_workers ? (int)dp->workers[owner - 1]->lcore
+									: -1);
 	ms_leg_stats_read(leg, &rx, &tx);
 	struct rte_tel_data *rd = side_dict(&rx), *td = side_dict(&tx);
 	if (rd != NULL)

@@ -365,7 +365,7 @@ eal = {
 	hugepages = "no";
 	memory_mb = 512;
 	main_lcore = 0;
-	args = [ "--no-telemetry", "--file-prefix", "%(prefix)s", "--log-level=lib.eal:notice" ];
+	args = [ "--file-prefix", "%(prefix)s", "--log-level=lib.eal:notice" ];
 };
 ports = (
 	{ name = "a"; device = "net_null0"; addresses = [ "10.201.1.1/24", "10.201.1.2/24" ];
@@ -1194,6 +1194,53 @@ def case_stats():
         u.close()
 
 
+def telemetry(cmd):
+    """One DPDK telemetry command to the daemon (its v2 socket); the answer, checked as JSON."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    try:
+        s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % W.prefix)
+        s.recv(65536)  # the greeting: version, pid, max_output_len
+        s.send(cmd.encode())
+        data = s.recv(1 << 20)
+    finally:
+        s.close()
+    SEEN.append(data)  # scanned for keys at the end like every answer
+    try:
+        return json.loads(data, object_pairs_hook=unique_members)[cmd.split(",")[0]]
+    except ValueError as e:
+        raise Failed("telemetry %s: not JSON (%s): %r" % (cmd, e, data[:300]))
+
+
+def case_telemetry():
+    u = unix_connect("telemetry")
+    try:
+        res = u.ok("session.create", session="tel-1",
+                   legs=[leg("a", local="10.201.1.2:31200", peer="10.201.1.60:5004"),
+                         leg("b", "rtp", local="10.201.2.2")])
+        id0, id1 = res["legs"][0]["id"], res["legs"][1]["id"]
+        ids = telemetry("/mediasec/legs")
+        expect(id0 in ids and id1 in ids, "/mediasec/legs %r lacks %d, %d" % (ids, id0, id1))
+        l0 = telemetry("/mediasec/leg,%d" % id0)
+        expect(l0["session"] == "tel-1" and l0["pair"] == id1 and l0["port"] == "a" and
+               l0["mode"] == "encrypted" and l0["suite"] == "AES_CM_128_HMAC_SHA1_80" and
+               l0["local"] == "10.201.1.2:31200" and l0["peer"] == "10.201.1.60:5004" and
+               "pkts" in l0["rx"] and "drop_auth_fail" in l0["rx"], "leg 0: %r" % l0)
+        l1 = telemetry("/mediasec/leg,%d" % id1)
+        expect(l1["mode"] == "rtp" and l1["suite"] == "none" and l1["pair"] == id0,
+               "leg 1: %r" % l1)
+        st = telemetry("/mediasec/stats")
+        expect("drop_neigh_tx_full" in st and "drop_tx_full" in st and "busy_cycles" in st,
+               "stats: %r" % sorted(st)[:20])
+        u.ok("session.delete", session="tel-1")
+        gone = telemetry("/mediasec/leg,%d" % id0)
+        expect(gone is None, "a deleted leg: %r" % gone)
+        ids = telemetry("/mediasec/legs")
+        expect(id0 not in ids and id1 not in ids, "deleted legs still listed: %r" % ids)
+    finally:
+        u.close()
+
+
 MALFORMED = [
     # (what, bytes sent, field)
     ("not JSON", b"this is not json", None),
@@ -1755,6 +1802,7 @@ def main():
         run("profile list/get/add/copy/update/delete; in use -> 409 with used_by",
             case_profiles)
         run("stats", case_stats)
+        run("DPDK telemetry: /mediasec/legs, /mediasec/leg,ID, /mediasec/stats", case_telemetry)
         run("malformed messages -> 400 naming the field, the connection goes on",
             case_malformed_messages)
         run("oversized message -> 413, the next request works", case_oversized_message)
