@@ -86,7 +86,8 @@ eal_arg_derived(const char *a)
 static int
 parse_eal(struct ms_cfgp *p, const config_setting_t *g, struct ms_eal_cfg *e)
 {
-	static const char *const known[] = {"hugepages", "memory_mb", "main_lcore", "args", NULL};
+	static const char *const known[] = {"hugepages", "memory_mb", "main_lcore", "main_cpu", "args",
+					    NULL};
 	const config_setting_t *args;
 	const char *hp;
 	long long lcore;
@@ -114,6 +115,12 @@ parse_eal(struct ms_cfgp *p, const config_setting_t *g, struct ms_eal_cfg *e)
 		return ret;
 	if (ret > 0)
 		e->main_lcore = (unsigned)lcore;
+	if ((ret = ms_cfgp_int(p, g, "eal", "main_cpu", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
+		return ret;
+	if (ret > 0) {
+		e->main_cpu_set = true;
+		e->main_cpu = (unsigned)lcore;
+	}
 	ret = ms_cfgp_str_list(p, g, "eal", "args", &args);
 	if (ret <= 0)
 		return ret;
@@ -591,7 +598,7 @@ static int
 parse_worker(struct ms_cfgp *p, const config_setting_t *g, unsigned w,
 	     uint8_t owner[MS_CFG_MAX_PORTS][MS_CFG_MAX_QUEUES])
 {
-	static const char *const known[] = {"lcore", "queues", NULL};
+	static const char *const known[] = {"lcore", "cpu", "queues", NULL};
 	struct ms_config *cfg = p->cfg;
 	struct ms_worker_cfg *wc = &cfg->workers[w];
 	const config_setting_t *list;
@@ -615,6 +622,12 @@ parse_worker(struct ms_cfgp *p, const config_setting_t *g, unsigned w,
 			return ms_cfgp_bad(p, config_setting_get_member(g, "lcore"), path,
 				   "%lld is already the lcore of workers[%u]", lcore, i);
 	wc->lcore = (unsigned)lcore;
+	if ((ret = ms_cfgp_int(p, g, gpath, "cpu", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
+		return ret;
+	if (ret > 0) {
+		wc->cpu_set = true;
+		wc->cpu = (unsigned)lcore;
+	}
 
 	if ((ret = ms_cfgp_str_list(p, g, gpath, "queues", &list)) < 0)
 		return ret;
