@@ -35,6 +35,7 @@
 #define FWD_RTP_HDR 12
 #define FWD_HDRS (RTE_ETHER_HDR_LEN + 20 + 8)
 #define FWD_MAX_BURST 64
+#define FWD_MAX_QUEUES 16 /* queue pairs per port: one per mediasecd worker */
 
 enum fwd_side { FWD_A, FWD_B };
 
@@ -111,10 +112,21 @@ struct fwd_gen_conf {
 	uint64_t *first_rx_tsc;
 	/* fwd_gen_run ends early once *stop is nonzero (another thread sets it). */
 	const int *stop;
+	/*
+	 * Queue pairs per port (0: one): leg i goes out on queue i % nb_queues,
+	 * as RSS would spread them; every queue is received.
+	 */
+	unsigned nb_queues;
 };
 
-/* Latency histogram: 8 buckets per power of two of TSC cycles. */
-#define FWD_LAT_BUCKETS (64 * 8)
+/*
+ * Latency histogram of TSC cycles: exact below FWD_LAT_SUB cycles, then
+ * FWD_LAT_SUB buckets per power of two (each under 0.8% wide), so that
+ * p99.9 can be stated; min and max are kept exactly.
+ */
+#define FWD_LAT_SUB_BITS 7
+#define FWD_LAT_SUB (1u << FWD_LAT_SUB_BITS)
+#define FWD_LAT_BUCKETS ((64 - FWD_LAT_SUB_BITS + 1) * FWD_LAT_SUB)
 
 struct fwd_trial {
 	/* asked for */
@@ -144,7 +156,7 @@ struct fwd_trial {
 	bool disturbed; /* other tasks ran, or the L3 was slow: the figures are low */
 	uint64_t lat_count;
 	double lat_sum_cycles;
-	uint64_t lat_max_cycles;
+	uint64_t lat_min_cycles, lat_max_cycles;
 	uint32_t lat_hist[FWD_LAT_BUCKETS];
 };
 
@@ -188,6 +200,7 @@ bool fwd_eal_init(const struct fwd_setup *s, unsigned gen_cpu, unsigned need_mb,
 double fwd_l3_probe(void);
 double fwd_l3_best(void);
 
+/* The latency below which pct percent of the trial's packets came back (nearest rank), us. */
 double fwd_trial_lat_us(const struct fwd_trial *t, double pct);
 
 /* ---- the proxy as a child process (forward_proc.c) ---- */
