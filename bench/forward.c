@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,27 @@
 #include "forward.h"
 
 #define MAX_LIST 8
+#define MAX_WORKERS FWD_MAX_QUEUES
 #define MAX_TRIALS 24
 #define LOOP_MARK "testpmd"
 
 struct opts {
 	bool modes[FWD_MODE_COUNT];
 	unsigned legs[MAX_LIST], nb_legs;
-	enum ms_srtp_suite suite;
+	enum ms_srtp_suite suite; /* the first of suites: the one the targets are read on */
+	enum ms_srtp_suite suites[MS_SUITE_COUNT];
+	unsigned nb_suites;
+	unsigned workers;
+	unsigned worker_cpus[MAX_WORKERS]; /* worker k's CPU */
+	bool cpus_shared; /* a worker shares its CPU with another or with the generator */
+	bool latency;          /* latency trials at 10/50/90% of each row's rate */
+	bool latency_baseline; /* and through testpmd at the same rates */
+	double cost_pps;       /* the fixed rate of the cost trials (0: none) */
+	double cost_s;
+	unsigned cost_reps;
+	bool again;            /* the smallest legs again after the largest, per mode */
+	bool installs;         /* key installs while forwarding */
+	double installs_share;
 	double trial_s;
 	double loss_pct;
 	double precision_pct;
@@ -94,7 +109,14 @@ struct row {
 	bool loop; /* dpdk-testpmd in place of mediasecd */
 	bool done;
 	char error[256];
+	enum ms_srtp_suite suite;
+	bool again;      /* a control row: the smallest legs after the largest, cost only */
 	double ready_s;  /* start of the proxy until it said ready */
+	double setup_s;  /* the generator's per-leg state, configuration written */
+	struct fwd_lat lat;
+	struct fwd_cost cost;
+	struct fwd_mem mem;
+	char ctl_socket[160];
 	unsigned prime_good, prime_sent;
 	unsigned contended_trials; /* run again because other tasks took CPU time */
 	unsigned nb_steps;
@@ -123,6 +145,7 @@ struct row {
 
 static struct row *rows;
 static unsigned nb_rows;
+static struct fwd_installs installs;
 static double tsc_hz;
 static char memdesc[160];
 
@@ -133,6 +156,24 @@ help(void)
 	       "  --modes LIST        srtp-rtp,rtp-srtp,srtp-srtp,rtp-rtp (default: the first three)\n"
 	       "  --legs LIST         concurrent sessions, one stream each (default 1,1000,100000)\n"
 	       "  --suite NAME        SRTP suite of the SRTP legs (default AES_CM_128_HMAC_SHA1_80)\n"
+	       "  --suites LIST|all   several suites, each a row of its own (RTP->RTP once); the\n"
+	       "                      targets are read on the first\n"
+	       "  --workers N         mediasecd worker lcores (default 1), each polling its own\n"
+	       "                      queue of both memif ports; the generator spreads the legs\n"
+	       "                      over the queues as RSS would (leg i on queue i %% N)\n"
+	       "  --worker-cpus LIST  their CPUs (default: --worker-cpu, then the CPUs other than\n"
+	       "                      --gen-cpu in turn; they may repeat)\n"
+	       "  --no-latency        no latency trials (default: at 10%%, 50%% and 90%% of each\n"
+	       "                      row's no-drop rate, through mediasecd and through testpmd)\n"
+	       "  --no-latency-baseline  the latency trials through mediasecd only\n"
+	       "  --cost-rate PPS     the worker's cycles per packet at this fixed rate in every\n"
+	       "                      row (default 500000; 0: none)\n"
+	       "  --cost-reps N       cost trials per row, the median reported (default 3)\n"
+	       "  --no-again          do not measure the smallest legs count again after the\n"
+	       "                      largest (the control for the host's drift)\n"
+	       "  --installs          key installs/s while forwarding at 80%% of the SRTP->RTP\n"
+	       "                      no-drop rate (runs mediasec-bench control)\n"
+	       "  --installs-share X  that share (default 0.8)\n"
 	       "  --trial SECONDS     length of one trial (default 2.5)\n"
 	       "  --loss PERCENT      most loss a passing trial may have (default 0.01)\n"
 	       "  --precision PERCENT stop searching when the bounds are this close (default 1)\n"
@@ -170,6 +211,25 @@ help(void)
 	       "  --json-file FILE    the JSON results into FILE as well\n");
 }
 
+/* "1,1,2": CPU numbers, 0 allowed. */
+static int
+parse_cpus(const char *s, unsigned *out, unsigned *n)
+{
+	const char *p = s;
+
+	*n = 0;
+	while (*p != '\0' && *n < MAX_WORKERS) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || v > 1023 || (*end != ',' && *end != '\0'))
+			return -EINVAL;
+		out[(*n)++] = (unsigned)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return *n > 0 && *p == '\0' ? 0 : -EINVAL;
+}
+
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -177,12 +237,23 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_MODES = 256, O_LEGS, O_SUITE, O_TRIAL, O_LOSS, O_PREC, O_MAX, O_RETRIES, O_BURST,
 		O_TRANSPORT, O_BASE, O_NOBASE, O_BASEONLY, O_MEDIASECD, O_TESTPMD, O_GENCPU,
 		O_WCPU, O_TIMEOUT, O_SENDCK, O_NOCHECK, O_KEEP, O_QUICK, O_JSON, O_MD, O_LAG, O_REPEAT,
-		O_WAITS, O_L3, O_JSONFILE,
+		O_WAITS, O_L3, O_JSONFILE, O_SUITES, O_WORKERS, O_WCPUS, O_NOLAT, O_NOLATBASE,
+		O_COSTRATE, O_COSTREPS, O_NOAGAIN, O_INSTALLS, O_ISHARE,
 	};
 	static const struct option longopts[] = {
 		{"modes", required_argument, NULL, O_MODES},
 		{"legs", required_argument, NULL, O_LEGS},
 		{"suite", required_argument, NULL, O_SUITE},
+		{"suites", required_argument, NULL, O_SUITES},
+		{"workers", required_argument, NULL, O_WORKERS},
+		{"worker-cpus", required_argument, NULL, O_WCPUS},
+		{"no-latency", no_argument, NULL, O_NOLAT},
+		{"no-latency-baseline", no_argument, NULL, O_NOLATBASE},
+		{"cost-rate", required_argument, NULL, O_COSTRATE},
+		{"cost-reps", required_argument, NULL, O_COSTREPS},
+		{"no-again", no_argument, NULL, O_NOAGAIN},
+		{"installs", no_argument, NULL, O_INSTALLS},
+		{"installs-share", required_argument, NULL, O_ISHARE},
 		{"trial", required_argument, NULL, O_TRIAL},
 		{"loss", required_argument, NULL, O_LOSS},
 		{"precision", required_argument, NULL, O_PREC},
@@ -214,7 +285,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	const char *modes = "srtp-rtp,rtp-srtp,srtp-srtp";
-	bool legs_given = false, trial_given = false, prec_given = false;
+	bool legs_given = false, trial_given = false, prec_given = false, cpus_given = false;
+	const char *suites = NULL;
 	int c, s;
 
 	memset(o, 0, sizeof(*o));
@@ -240,6 +312,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->proxy = true;
 	o->check_udp_cksum = true;
 	o->testpmd = "dpdk-testpmd";
+	o->workers = 1;
+	o->latency = true;
+	o->latency_baseline = true;
+	o->cost_pps = 500000;
+	o->cost_s = 1;
+	o->cost_reps = 3;
+	o->again = true;
+	o->installs_share = 0.8;
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_MODES: modes = optarg; break;
@@ -257,6 +337,25 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->suite = (enum ms_srtp_suite)s;
 			break;
+		case O_SUITES: suites = optarg; break;
+		case O_WORKERS: o->workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case O_WCPUS: {
+			unsigned n;
+
+			if (parse_cpus(optarg, o->worker_cpus, &n) < 0)
+				return -EINVAL;
+			for (unsigned k = n; k < MAX_WORKERS; k++)
+				o->worker_cpus[k] = o->worker_cpus[k % n];
+			cpus_given = true;
+			break;
+		}
+		case O_NOLAT: o->latency = false; break;
+		case O_NOLATBASE: o->latency_baseline = false; break;
+		case O_COSTRATE: o->cost_pps = atof(optarg); break;
+		case O_COSTREPS: o->cost_reps = (unsigned)strtoul(optarg, NULL, 10); break;
+		case O_NOAGAIN: o->again = false; break;
+		case O_INSTALLS: o->installs = true; break;
+		case O_ISHARE: o->installs_share = atof(optarg); break;
 		case O_TRIAL:
 			o->trial_s = atof(optarg);
 			trial_given = true;
@@ -314,6 +413,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->trial_s = 0.5;
 		if (!prec_given)
 			o->precision_pct = 3;
+		o->cost_s = 0.5;
 	}
 	char *copy = strdup(modes), *save = NULL;
 	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
@@ -327,8 +427,64 @@ parse_opts(int argc, char **argv, struct opts *o)
 		o->modes[m] = true;
 	}
 	free(copy);
+	o->suites[o->nb_suites++] = o->suite;
+	if (suites != NULL) {
+		o->nb_suites = 0;
+		copy = strdup(suites);
+		for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+			bool all = strcmp(t, "all") == 0;
+
+			for (int k = 0; k < MS_SUITE_COUNT; k++) {
+				bool dup = false;
+
+				if (!all && k != ms_srtp_suite_from_name(t))
+					continue;
+				for (unsigned i = 0; i < o->nb_suites; i++)
+					dup |= o->suites[i] == (enum ms_srtp_suite)k;
+				if (!dup)
+					o->suites[o->nb_suites++] = (enum ms_srtp_suite)k;
+			}
+			if (!all && ms_srtp_suite_from_name(t) < 0) {
+				fprintf(stderr, "unknown suite '%s'\n", t);
+				free(copy);
+				return -EINVAL;
+			}
+		}
+		free(copy);
+		if (o->nb_suites == 0)
+			return -EINVAL;
+		o->suite = o->suites[0];
+	}
+	if (o->workers == 0 || o->workers > MAX_WORKERS) {
+		fprintf(stderr, "--workers: 1 to %u\n", MAX_WORKERS);
+		return -EINVAL;
+	}
+	if (!cpus_given) {
+		/* --worker-cpu, then the CPUs other than the generator's in turn */
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		unsigned cand[MAX_WORKERS * 4], nc = 0, first = 0;
+
+		for (unsigned cpu = 0; cpu < (unsigned)cpus && nc < RTE_DIM(cand); cpu++) {
+			if (cpu == o->gen_cpu)
+				continue;
+			if (cpu == o->worker_cpu)
+				first = nc;
+			cand[nc++] = cpu;
+		}
+		for (unsigned k = 0; k < o->workers; k++)
+			o->worker_cpus[k] = k == 0 || nc == 0 ? o->worker_cpu : cand[(first + k) % nc];
+	}
+	o->worker_cpu = o->worker_cpus[0];
+	for (unsigned k = 0; k < o->workers; k++) {
+		o->cpus_shared |= o->worker_cpus[k] == o->gen_cpu;
+		for (unsigned i = 0; i < k; i++)
+			o->cpus_shared |= o->worker_cpus[i] == o->worker_cpus[k];
+	}
+	if (o->cost_reps == 0 || o->cost_reps > FWD_COST_MAX_REPS || o->cost_pps < 0 ||
+	    o->installs_share <= 0 || o->installs_share > 1)
+		return -EINVAL;
 	if (o->trial_s < 0.05 || o->loss_pct < 0 || o->precision_pct <= 0 || o->max_mpps <= 0 ||
-	    o->burst == 0 || o->burst > FWD_MAX_BURST || o->gen_cpu == o->worker_cpu ||
+	    o->burst == 0 || o->burst > FWD_MAX_BURST ||
 	    o->repeat == 0 || o->repeat > 9)
 		return -EINVAL;
 	return 0;
@@ -443,7 +599,7 @@ l3_slow(const struct opts *o, double lat)
 /* One trial with the proxy's counters around it. Returns true when it passed. */
 static bool
 trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row *r, double rate_pps,
-      struct fwd_trial *t, struct telem *before, struct telem *after)
+      double seconds, struct fwd_trial *t, struct telem *before, struct telem *after)
 {
 	struct fwd_cpu_sample c0, c1;
 	double others, l3_before, l3_after;
@@ -460,7 +616,7 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 		}
 		fwd_cpu_sample(ch->pid, &c0);
 		telem_read(ch, before);
-		fwd_gen_run(g, rate_pps, o->trial_s, 0, 500, t);
+		fwd_gen_run(g, rate_pps, seconds, 0, 500, t);
 		telem_read(ch, after);
 		fwd_cpu_sample(ch->pid, &c1);
 		others = fwd_cpu_others(&c0, &c1);
@@ -485,10 +641,6 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 	/* less than --loss, or none at all */
 	bool pass = loss_pct(t) < o->loss_pct || t->good == t->requested;
 
-	if (r->nb_steps < MAX_TRIALS)
-		r->steps[r->nb_steps++] = (struct step){rate_pps / 1e6,
-							(double)t->sent / t->elapsed_s / 1e6,
-							loss_pct(t), pass};
 	if (o->verbose)
 		fprintf(stderr,
 			"  trial %.3f Mpps: sent %.3f, delivered %.3f, loss %.4f%% (overflow %lu, "
@@ -546,7 +698,11 @@ search(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row
 
 		/* no retry at the top rate: it is expected to fail */
 		for (unsigned attempt = 0; attempt <= (rates ? o->retries : 0) && !pass; attempt++) {
-			pass = trial(o, g, ch, r, rate, t, &a, &b);
+			pass = trial(o, g, ch, r, rate, o->trial_s, t, &a, &b);
+			if (r->nb_steps < MAX_TRIALS)
+				r->steps[r->nb_steps++] = (struct step){rate / 1e6,
+									(double)t->sent / t->elapsed_s / 1e6,
+									loss_pct(t), pass};
 			if (pass)
 				record(r, t, &a, &b);
 			else if (rates == 0)
@@ -618,23 +774,175 @@ row_bound(struct row *r)
 		r->bound = "stalls"; /* loss while neither side was saturated: preemption */
 }
 
+/* dpdk-testpmd io between the two ports: the loop that stands in for the proxy. */
+static void
+loop_argv(const struct opts *o, const struct fwd_setup *s, bool huge, const char *eal_prefix,
+	  char arg[][512], char **argv)
+{
+	int n = 0;
+
+	argv[n++] = (char *)(uintptr_t)o->testpmd;
+	snprintf(arg[0], 512, "-l%u,%u", o->gen_cpu,
+		 o->worker_cpu != o->gen_cpu ? o->worker_cpu : o->gen_cpu + 1);
+	argv[n++] = arg[0];
+	snprintf(arg[1], 512, "--main-lcore=%u", o->gen_cpu);
+	argv[n++] = arg[1];
+	argv[n++] = "--no-pci";
+	argv[n++] = huge ? "--in-memory" : "--no-huge";
+	if (!huge) {
+		argv[n++] = "-m";
+		argv[n++] = "1024";
+	}
+	snprintf(arg[2], 512, "--file-prefix=%s", eal_prefix);
+	argv[n++] = arg[2];
+	argv[n++] = "--log-level=lib.eal:notice";
+	for (unsigned p = 0; p < 2; p++) {
+		char mac[24];
+
+		snprintf(mac, sizeof(mac), RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&s->proxy_mac[p]));
+		if (s->transport == FWD_MEMIF)
+			snprintf(arg[3] + p * 256, 256,
+				 "--vdev=net_memif_%c,role=client,socket=%s/%c.sock,"
+				 "socket-abstract=no,id=0,mac=%s",
+				 'a' + p, s->dir, 'a' + p, mac);
+		else
+			snprintf(arg[3] + p * 256, 256,
+				 "--vdev=net_virtio_user_%c,path=%s/%c.sock,queues=%u,"
+				 "queue_size=1024,mac=%s",
+				 'a' + p, s->dir, 'a' + p, o->workers, mac);
+		argv[n++] = arg[3] + p * 256;
+	}
+	if (s->transport == FWD_VHOST)
+		argv[n++] = "--single-file-segments";
+	argv[n++] = "--";
+	argv[n++] = "--forward-mode=io";
+	argv[n++] = "--auto-start";
+	argv[n++] = "--stats-period=3600";
+	argv[n++] = "--rxd=1024";
+	argv[n++] = "--txd=1024";
+	argv[n++] = "--burst=32";
+	/* the generator's queue pairs: one forwarding core serves them all */
+	snprintf(arg[4], 512, "--rxq=%u", o->workers);
+	argv[n++] = arg[4];
+	snprintf(arg[5], 512, "--txq=%u", o->workers);
+	argv[n++] = arg[5];
+	argv[n] = NULL;
+}
+
+/* Starts the child, waits for its ports, flushes, primes every leg (rounds times). */
+static bool
+child_up(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row *r, char **argv,
+	 const char *log, bool loop, unsigned rounds, struct fwd_trial *t)
+{
+	double timeout = o->start_timeout_s > 0 ? o->start_timeout_s : 120 + r->legs / 1000.0;
+	uint64_t t0 = rte_get_timer_cycles();
+
+	if (fwd_child_start(ch, argv, log, loop ? "forwards packets on" : "ready", timeout) < 0) {
+		snprintf(r->error, sizeof(r->error), "%.60s did not start (log: %.160s)", argv[0], log);
+		return false;
+	}
+	if (!loop)
+		r->ready_s = (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz();
+	if (!o->json)
+		fprintf(stderr, "  %s ready after %.1f s\n", loop ? "testpmd" : "mediasecd",
+			(double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
+	if (!fwd_gen_link_wait(g, 10000)) {
+		snprintf(r->error, sizeof(r->error), "the ports did not come up within 10 s");
+		return false;
+	}
+	fwd_gen_flush(g, 100);
+	/* one packet on every leg: measured packets belong to calls in progress */
+	for (unsigned round = 0; round < rounds; round++) {
+		fwd_gen_run(g, RTE_MIN(o->prime_mpps * 1e6, r->legs * 1000.0), 0, r->legs, 500, t);
+		r->prime_sent = (unsigned)t->sent;
+		r->prime_good = (unsigned)t->good;
+	}
+	if (r->prime_good == 0) {
+		snprintf(r->error, sizeof(r->error),
+			 "nothing came back while priming (%u sent; corrupted %lu, misforwarded %lu, "
+			 "not media %lu, refused %lu)",
+			 r->prime_sent, (unsigned long)t->corrupted, (unsigned long)t->misforwarded,
+			 (unsigned long)t->not_media, (unsigned long)t->tx_refused);
+		return false;
+	}
+	if (!o->json && r->prime_good < r->prime_sent)
+		fprintf(stderr, "  priming: %u of %u packets came back (corrupted %lu, misforwarded %lu)\n",
+			r->prime_good, r->prime_sent, (unsigned long)t->corrupted,
+			(unsigned long)t->misforwarded);
+	return true;
+}
+
+/* Latency trials at 10/50/90% of the row's rate; loop: through testpmd (running) instead. */
+static void
+latency_trials(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row *r,
+	       bool loop, struct fwd_trial *t)
+{
+	struct telem a, b;
+
+	for (unsigned k = 0; k < FWD_LAT_LOADS && child_alive(ch, r); k++) {
+		double rate = fwd_lat_loads[k] * r->mpps * 1e6;
+		struct fwd_lat_point *p = loop ? &r->lat.loop[k] : &r->lat.proxy[k];
+
+		trial(o, g, ch, r, rate, o->trial_s, t, &a, &b);
+		fwd_lat_point_set(p, t, loss_pct(t));
+		p->rate_pps = rate; /* as asked: the loop gets the very same */
+		p->overloaded = loss_pct(t) >= o->loss_pct && t->good != t->requested;
+		telem_free(&a);
+		telem_free(&b);
+		if (!o->json)
+			fprintf(stderr, "  latency at %.0f%% (%.3f Mpps) through %s: p50 %.1f, p99 %.1f, "
+					"p99.9 %.1f us, loss %.4f%%\n",
+				100 * fwd_lat_loads[k], rate / 1e6, loop ? "testpmd" : "mediasecd", p->p50_us,
+				p->p99_us, p->p999_us, p->loss_pct);
+	}
+}
+
+/* The worker's cycles per packet at the fixed cost rate, cost_reps times. */
+static void
+cost_trials(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row *r,
+	    struct fwd_trial *t)
+{
+	struct telem a, b;
+
+	r->cost.rate_pps = o->cost_pps;
+	for (unsigned k = 0; k < o->cost_reps && child_alive(ch, r); k++) {
+		trial(o, g, ch, r, o->cost_pps, o->cost_s, t, &a, &b);
+		if (a.ok && b.ok) {
+			double bp = delta(&a, &b, "busy_pkts");
+
+			r->cost.cycles[r->cost.n] = bp > 0 ? delta(&a, &b, "busy_cycles") / bp : 0;
+			r->cost.disturbed[r->cost.n] = t->disturbed;
+			r->cost.l3_ratio_worst = fmax(r->cost.l3_ratio_worst,
+						      fmax(t->l3_before, t->l3_after) / fwd_l3_best());
+			r->cost.n++;
+		}
+		telem_free(&a);
+		telem_free(&b);
+	}
+	fwd_cost_finish(&r->cost);
+	if (!o->json)
+		fprintf(stderr, "  worker at %.3f Mpps: %.0f cycles/packet (median of %u)\n",
+			o->cost_pps / 1e6, r->cost.median, r->cost.n);
+}
+
 static void
 run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_gen *g,
 	struct row *r)
 {
 	const struct fwd_mode_info *mi = fwd_mode_info(r->mode);
-	char conf[256], log[256], eal_prefix[96], arg[4][512];
-	char *argv[24];
+	char conf[256] = "", log[256], eal_prefix[96], arg[6][512];
+	char *argv[32];
 	struct fwd_child ch;
 	struct fwd_trial *t = calloc(1, sizeof(*t));
-	double timeout = o->start_timeout_s > 0 ? o->start_timeout_s : 120 + r->legs / 1000.0;
-	uint64_t t0;
-	int n = 0, ret;
+	uint64_t t0 = rte_get_timer_cycles();
+	int ret;
 
 	memset(&ch, 0, sizeof(ch));
 	if (!o->json)
-		fprintf(stderr, "%s %s, %u session%s: setting up\n", r->loop ? LOOP_MARK : "mediasecd",
-			mi->label, r->legs, r->legs == 1 ? "" : "s");
+		fprintf(stderr, "%s %s%s%s, %u session%s%s: setting up\n", r->loop ? LOOP_MARK : "mediasecd",
+			mi->label, mi->srtp_in || mi->srtp_out ? " " : "",
+			mi->srtp_in || mi->srtp_out ? ms_srtp_suite_info(r->suite)->name : "", r->legs,
+			r->legs == 1 ? "" : "s", r->again ? " (again, the control)" : "");
 	ret = fwd_gen_legs(g, r->mode, r->legs, r->loop);
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "generator: cannot set up %u legs: %s", r->legs,
@@ -647,47 +955,7 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 	snprintf(log, sizeof(log), "%s/%s-%s-%u-%u.log", s->dir, r->loop ? "testpmd" : "mediasecd",
 		 mi->name, r->legs, r->rep);
 	if (r->loop) {
-		argv[n++] = (char *)(uintptr_t)o->testpmd;
-		snprintf(arg[0], sizeof(arg[0]), "-l%u,%u", o->gen_cpu, o->worker_cpu);
-		argv[n++] = arg[0];
-		snprintf(arg[1], sizeof(arg[1]), "--main-lcore=%u", o->gen_cpu);
-		argv[n++] = arg[1];
-		argv[n++] = "--no-pci";
-		argv[n++] = huge ? "--in-memory" : "--no-huge";
-		if (!huge) {
-			argv[n++] = "-m";
-			argv[n++] = "1024";
-		}
-		snprintf(arg[2], sizeof(arg[2]), "--file-prefix=%s", eal_prefix);
-		argv[n++] = arg[2];
-		argv[n++] = "--log-level=lib.eal:notice";
-		for (unsigned p = 0; p < 2; p++) {
-			char mac[24];
-
-			snprintf(mac, sizeof(mac), RTE_ETHER_ADDR_PRT_FMT,
-				 RTE_ETHER_ADDR_BYTES(&s->proxy_mac[p]));
-			if (s->transport == FWD_MEMIF)
-				snprintf(arg[3] + p * 256, 256,
-					 "--vdev=net_memif_%c,role=client,socket=%s/%c.sock,"
-					 "socket-abstract=no,id=0,mac=%s",
-					 'a' + p, s->dir, 'a' + p, mac);
-			else
-				snprintf(arg[3] + p * 256, 256,
-					 "--vdev=net_virtio_user_%c,path=%s/%c.sock,queues=1,"
-					 "queue_size=1024,mac=%s",
-					 'a' + p, s->dir, 'a' + p, mac);
-			argv[n++] = arg[3] + p * 256;
-		}
-		if (s->transport == FWD_VHOST)
-			argv[n++] = "--single-file-segments";
-		argv[n++] = "--";
-		argv[n++] = "--forward-mode=io";
-		argv[n++] = "--auto-start";
-		argv[n++] = "--stats-period=3600";
-		argv[n++] = "--rxd=1024";
-		argv[n++] = "--txd=1024";
-		argv[n++] = "--burst=32";
-		argv[n] = NULL;
+		loop_argv(o, s, huge, eal_prefix, arg, argv);
 	} else {
 		struct fwd_sessions_conf sc = {
 			.setup = s,
@@ -695,10 +963,15 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 			.sessions = r->legs,
 			.main_lcore = o->gen_cpu,
 			.worker_lcore = o->worker_cpu,
+			.nb_workers = o->workers,
+			.worker_cpus = o->worker_cpus,
+			.control_socket = r->ctl_socket,
 			.hugepages = huge,
-			.mbufs = 16383,
+			/* the generator's rings: a NIC's receive rings hold as many per queue */
+			.mbufs = 16383 * o->workers,
 		};
 
+		snprintf(r->ctl_socket, sizeof(r->ctl_socket), "%s/ctl.sock", s->dir);
 		snprintf(conf, sizeof(conf), "%s/mediasecd-%s-%u.conf", s->dir, mi->name, r->legs);
 		ret = fwd_write_config(&sc, conf, eal_prefix);
 		if (ret < 0) {
@@ -706,10 +979,10 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 			free(t);
 			return;
 		}
-		argv[n++] = (char *)(uintptr_t)o->mediasecd;
-		argv[n++] = "-f";
-		argv[n++] = conf;
-		argv[n] = NULL;
+		argv[0] = (char *)(uintptr_t)o->mediasecd;
+		argv[1] = "-f";
+		argv[2] = conf;
+		argv[3] = NULL;
 		/* where EAL puts its runtime directory */
 		if (getuid() == 0)
 			snprintf(ch.telemetry, sizeof(ch.telemetry), "/var/run/dpdk/%s/dpdk_telemetry.v2",
@@ -719,42 +992,23 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 				 getenv("XDG_RUNTIME_DIR") ? getenv("XDG_RUNTIME_DIR") : "/tmp",
 				 eal_prefix);
 	}
-	t0 = rte_get_timer_cycles();
-		if (fwd_child_start(&ch, argv, log, r->loop ? "forwards packets on" : "ready",
-			    timeout) < 0) {
-		snprintf(r->error, sizeof(r->error), "%.60s did not start (log: %.160s)", argv[0], log);
-		free(t);
-		return;
-	}
-	r->ready_s = (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz();
-	if (!o->json)
-		fprintf(stderr, "  %s ready after %.1f s\n", r->loop ? "testpmd" : "mediasecd", r->ready_s);
-	if (!fwd_gen_link_wait(g, 10000)) {
-		snprintf(r->error, sizeof(r->error), "the ports did not come up within 10 s");
+	r->setup_s = (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz();
+	if (!child_up(o, g, &ch, r, argv, log, r->loop, 2, t))
 		goto out;
+	if (r->again) {
+		/* the control of the drift: the same fixed-rate trials, no search */
+		r->found = false;
+	} else {
+		search(o, g, &ch, r);
+		row_bound(r);
 	}
-	fwd_gen_flush(g, 100);
-
-	/* one packet on every leg, twice: measured packets belong to calls in progress */
-	for (unsigned round = 0; round < 2; round++) {
-		fwd_gen_run(g, RTE_MIN(o->prime_mpps * 1e6, r->legs * 1000.0), 0, r->legs, 500, t);
-		r->prime_sent = (unsigned)t->sent;
-		r->prime_good = (unsigned)t->good;
+	if (!r->loop && child_alive(&ch, r)) {
+		if (o->latency && r->found)
+			latency_trials(o, g, &ch, r, false, t);
+		if (o->cost_pps > 0)
+			cost_trials(o, g, &ch, r, t);
+		fwd_mem_read(ch.pid, r->ctl_socket, ch.telemetry, &r->mem);
 	}
-	if (r->prime_good == 0) {
-		snprintf(r->error, sizeof(r->error),
-			 "nothing came back while priming (%u sent; corrupted %lu, misforwarded %lu, "
-			 "not media %lu, refused %lu)",
-			 r->prime_sent, (unsigned long)t->corrupted, (unsigned long)t->misforwarded,
-			 (unsigned long)t->not_media, (unsigned long)t->tx_refused);
-		goto out;
-	}
-	if (!o->json && r->prime_good < r->prime_sent)
-		fprintf(stderr, "  priming: %u of %u packets came back (corrupted %lu, misforwarded %lu)\n",
-			r->prime_good, r->prime_sent, (unsigned long)t->corrupted,
-			(unsigned long)t->misforwarded);
-	search(o, g, &ch, r);
-	row_bound(r);
 	r->done = r->error[0] == '\0';
 	if (!o->json && r->found)
 		fprintf(stderr,
@@ -769,27 +1023,84 @@ out:
 			snprintf(r->error, sizeof(r->error), "mediasecd exited with status %d",
 				 r->exit_status);
 	}
+	r->done = r->error[0] == '\0';
 	if (r->error[0] != '\0') {
 		fprintf(stderr, "  %s\n  log %s:\n", r->error, log);
 		fwd_child_log_tail(&ch, stderr, 15);
 	}
 	if (!o->keep && !r->loop)
 		fwd_remove_config(conf);
+
+	/* the same rates through the loop, right after: what the generator and memif add */
+	if (r->done && !r->loop && o->latency && o->latency_baseline && r->found) {
+		struct row lr;
+
+		memset(&ch, 0, sizeof(ch));
+		memset(&lr, 0, sizeof(lr));
+		lr.mode = r->mode;
+		lr.legs = r->legs;
+		lr.loop = true;
+		ret = fwd_gen_legs(g, r->mode, r->legs, true);
+		snprintf(eal_prefix, sizeof(eal_prefix), "%s-lat-%s-%u-%u", s->prefix, mi->name, r->legs,
+			 r->rep);
+		snprintf(log, sizeof(log), "%s/testpmd-lat-%s-%u-%u.log", s->dir, mi->name, r->legs,
+			 r->rep);
+		loop_argv(o, s, huge, eal_prefix, arg, argv);
+		if (ret < 0)
+			snprintf(r->lat.loop_error, sizeof(r->lat.loop_error),
+				 "generator: cannot set up %u legs: %s", r->legs, strerror(-ret));
+		else if (child_up(o, g, &ch, &lr, argv, log, true, 1, t))
+			latency_trials(o, g, &ch, r, true, t);
+		if (lr.error[0] != '\0')
+			snprintf(r->lat.loop_error, sizeof(r->lat.loop_error), "%.150s", lr.error);
+		if (ch.pid > 0)
+			fwd_child_stop(&ch, 60);
+		if (r->lat.loop_error[0] == '\0' && !o->keep)
+			unlink(log);
+	}
 	free(t);
 }
 
 /* ---- output ---- */
 
+#define MAX_TARGETS 64
+
+/* "SRTP->RTP", with the suite when the run has several and the mode uses one. */
+static const char *
+mode_label(const struct opts *o, enum ms_srtp_suite suite, enum fwd_mode m)
+{
+	static char buf[4][96];
+	static unsigned k;
+	const struct fwd_mode_info *mi = fwd_mode_info(m);
+	char *b = buf[k++ % 4];
+
+	if (o->nb_suites > 1 && (mi->srtp_in || mi->srtp_out))
+		snprintf(b, sizeof(buf[0]), "%s %s", mi->label, ms_srtp_suite_info(suite)->name);
+	else
+		snprintf(b, sizeof(buf[0]), "%s", mi->label);
+	return b;
+}
+
+/* The control row (the smallest legs measured again) of a suite and mode, or NULL. */
+static const struct row *
+find_again(enum ms_srtp_suite suite, enum fwd_mode m)
+{
+	for (unsigned i = 0; i < nb_rows; i++)
+		if (rows[i].again && rows[i].mode == m && rows[i].suite == suite && rows[i].done)
+			return &rows[i];
+	return NULL;
+}
+
 /* The repetition of a row with the highest no-drop rate (the first if none passed). */
 static const struct row *
-find_row(enum fwd_mode m, uint32_t legs, bool loop)
+find_row(enum ms_srtp_suite suite, enum fwd_mode m, uint32_t legs, bool loop)
 {
 	const struct row *best = NULL;
 
 	for (unsigned i = 0; i < nb_rows; i++) {
 		const struct row *r = &rows[i];
 
-		if (r->mode != m || r->legs != legs || r->loop != loop)
+		if (r->mode != m || r->legs != legs || r->loop != loop || r->again || r->suite != suite)
 			continue;
 		if (best == NULL || (r->found && (!best->found || r->mpps > best->mpps)))
 			best = r;
@@ -809,12 +1120,12 @@ check_targets(const struct opts *o, struct target *t)
 {
 	unsigned n = 0, lo = UINT_MAX, hi = 0;
 
-	memset(t, 0, 16 * sizeof(*t));
+	memset(t, 0, MAX_TARGETS * sizeof(*t));
 	for (unsigned i = 0; i < o->nb_legs; i++) {
 		lo = RTE_MIN(lo, o->legs[i]);
 		hi = RTE_MAX(hi, o->legs[i]);
 	}
-	const struct row *r = find_row(FWD_SRTP_RTP, lo, false);
+	const struct row *r = find_row(o->suite, FWD_SRTP_RTP, lo, false);
 	if (r != NULL && r->done && r->telemetry) {
 		snprintf(t[n].what, sizeof(t[n].what), "SRTP->RTP %s, %u leg%s: worker us/packet",
 			 ms_srtp_suite_info(o->suite)->name, lo, lo == 1 ? "" : "s");
@@ -824,9 +1135,9 @@ check_targets(const struct opts *o, struct target *t)
 		n++;
 	}
 	for (unsigned m = 0; m < FWD_MODE_COUNT && hi > lo; m++) {
-		const struct row *a = find_row(m, lo, false), *b = find_row(m, hi, false);
+		const struct row *a = find_row(o->suite, m, lo, false), *b = find_row(o->suite, m, hi, false);
 
-		if (a == NULL || b == NULL || !a->done || !b->done)
+		if (a == NULL || b == NULL || !a->done || !b->done || !a->found || !b->found)
 			continue;
 		snprintf(t[n].what, sizeof(t[n].what), "%s: Mpps at %u leg%s / at %u legs",
 			 fwd_mode_info(m)->label, lo, lo == 1 ? "" : "s", hi);
@@ -843,10 +1154,303 @@ check_targets(const struct opts *o, struct target *t)
 			t[n].value = b->worker_cycles / a->worker_cycles;
 			t[n].limit = 1.5;
 			t[n].met = t[n].value <= t[n].limit;
+			snprintf(t[n].note, sizeof(t[n].note), "each at its own no-drop rate");
 			n++;
 		}
 	}
+	/* the scale target: the same fixed rate, the drift's control beside it */
+	for (unsigned m = 0; m < FWD_MODE_COUNT && hi > lo && n < MAX_TARGETS; m++) {
+		const struct row *a = find_row(o->suite, m, lo, false), *b = find_row(o->suite, m, hi, false);
+		const struct row *ag = find_again(o->suite, m);
+		const struct row *base = ag != NULL && ag->cost.median > 0 ? ag : a;
+
+		if (b == NULL || base == NULL || b->cost.median <= 0 || base->cost.median <= 0)
+			continue;
+		snprintf(t[n].what, sizeof(t[n].what),
+			 "%s: worker cycles at %u sessions (%u legs) / at %u, fixed %.2f Mpps",
+			 fwd_mode_info(m)->label, hi, 2 * hi, lo, o->cost_pps / 1e6);
+		t[n].value = b->cost.median / base->cost.median;
+		t[n].limit = 1.5;
+		t[n].met = t[n].value <= t[n].limit;
+		if (base == ag && a != NULL && a->cost.median > 0)
+			snprintf(t[n].note, sizeof(t[n].note),
+				 "against the %u-session control run right after; the first: %.2f", lo,
+				 b->cost.median / a->cost.median);
+		else
+			snprintf(t[n].note, sizeof(t[n].note), "against the first %u-session row, no control",
+				 lo);
+		n++;
+	}
+	/* latency added at half load: the worst over the legs counts */
+	for (unsigned m = 0; m < FWD_MODE_COUNT && n < MAX_TARGETS; m++) {
+		double worst = NAN;
+		unsigned at = 0, nl = 0;
+
+		for (unsigned i = 0; i < o->nb_legs; i++) {
+			const struct row *x = find_row(o->suite, m, o->legs[i], false);
+			double v = x != NULL ? fwd_lat_added(&x->lat, 1, 99) : NAN;
+
+			if (isnan(v))
+				continue;
+			nl++;
+			if (isnan(worst) || v > worst) {
+				worst = v;
+				at = o->legs[i];
+			}
+		}
+		if (isnan(worst))
+			continue;
+		snprintf(t[n].what, sizeof(t[n].what), "%s: p99 latency added by mediasecd at 50%% load, us",
+			 fwd_mode_info(m)->label);
+		t[n].value = worst;
+		t[n].limit = 50;
+		t[n].met = worst <= 50;
+		snprintf(t[n].note, sizeof(t[n].note), "the worst of %u legs count%s: at %u session%s", nl,
+			 nl == 1 ? "" : "s", at, at == 1 ? "" : "s");
+		n++;
+	}
 	return n;
+}
+
+static void
+workers_str(const struct opts *o, char *s, size_t n)
+{
+	size_t off = (size_t)snprintf(s, n, "%u worker%s (CPU%s ", o->workers, o->workers == 1 ? "" : "s",
+				      o->workers == 1 ? "" : "s");
+
+	for (unsigned k = 0; k < o->workers && off < n; k++)
+		off += (size_t)snprintf(s + off, n - off, "%s%u", k ? "," : "", o->worker_cpus[k]);
+	if (off < n)
+		snprintf(s + off, n - off, ")");
+}
+
+/* mediasecd's rows to show: the best repetition of each, and the control rows. */
+static bool
+shown(const struct row *r)
+{
+	return !r->loop && (r->again || find_row(r->suite, r->mode, r->legs, false) == r);
+}
+
+static void
+print_latency(const struct opts *o)
+{
+	bool any = false;
+	char label[160];
+
+	for (unsigned i = 0; i < nb_rows; i++)
+		any |= shown(&rows[i]) && !rows[i].again && rows[i].lat.proxy[0].ok;
+	if (!any)
+		return;
+	printf("\n%sLatency at 10%%, 50%% and 90%% of each row's no-drop rate (us)\n\n",
+	       o->markdown ? "#### " : "");
+	fwd_lat_print_head(stdout, o->markdown);
+	for (unsigned i = 0; i < nb_rows; i++) {
+		const struct row *r = &rows[i];
+
+		if (!shown(r) || r->again || !r->lat.proxy[0].ok)
+			continue;
+		snprintf(label, sizeof(label), o->markdown ? "%s | %u" : "%-21s %6u",
+			 mode_label(o, r->suite, r->mode), r->legs);
+		fwd_lat_print_row(stdout, o->markdown, label, &r->lat);
+	}
+	fwd_lat_print_method(stdout, o->markdown);
+}
+
+/* Bytes per leg against the smallest row of the same suite and mode (the stats op's total). */
+static double
+bytes_per_leg(const struct row *r, double *kernel)
+{
+	const struct row *base = NULL;
+
+	*kernel = NAN;
+	for (unsigned i = 0; i < nb_rows; i++) {
+		const struct row *x = &rows[i];
+
+		if (x->loop || x->mode != r->mode || x->suite != r->suite || !x->mem.kernel_ok)
+			continue;
+		if (base == NULL || x->legs < base->legs)
+			base = x;
+	}
+	if (base == NULL || base->legs >= r->legs)
+		return NAN;
+	*kernel = (fwd_mem_kernel_mib(&r->mem) - fwd_mem_kernel_mib(&base->mem)) * 1048576.0 /
+		  (2.0 * (r->legs - base->legs));
+	if (!r->mem.stats_ok || !base->mem.stats_ok)
+		return NAN;
+	return (r->mem.total - base->mem.total) / (2.0 * (r->legs - base->legs));
+}
+
+static void
+print_scale(const struct opts *o)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < nb_rows; i++)
+		any |= shown(&rows[i]) && (rows[i].cost.n > 0 || rows[i].mem.kernel_ok);
+	if (!any)
+		return;
+	printf("\n%sScale: the worker's cost per packet at a fixed %.3f Mpps, and mediasecd's memory\n\n",
+	       o->markdown ? "#### " : "", o->cost_pps / 1e6);
+	if (o->markdown)
+		printf("| mode | sessions | legs in mediasecd | start s | worker cycles/pkt (median) | "
+		       "trials | no-drop Mpps | stats op total MiB | DPDK heap | key memory | control "
+		       "heap | kernel: hugetlb MiB | RSS MiB | kernel total MiB | bytes per leg (stats "
+		       "/ kernel) |\n"
+		       "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	else
+		printf("  %-21s %7s %8s %6s %8s %-20s %7s %8s %8s %8s %8s %8s %7s %8s %s\n", "mode",
+		       "sess", "legs", "start", "cyc/pkt", "trials", "Mpps", "statsMiB", "dpdk", "keys",
+		       "ctlheap", "hugetlb", "rss", "kernMiB", "B/leg stats/kernel");
+	for (unsigned i = 0; i < nb_rows; i++) {
+		const struct row *r = &rows[i];
+		const struct fwd_mem *m = &r->mem;
+		char runs[96] = "", legs[48], mpps[24] = "-", bpl[48] = "-";
+		double kb, sb;
+
+		if (!shown(r) || (r->cost.n == 0 && !m->kernel_ok))
+			continue;
+		for (unsigned k = 0, off = 0; k < r->cost.n && off < sizeof(runs); k++)
+			off += (unsigned)snprintf(runs + off, sizeof(runs) - off, "%s%.0f%s", k ? ", " : "",
+						  r->cost.cycles[k], r->cost.disturbed[k] ? "!" : "");
+		snprintf(legs, sizeof(legs), "%s%u", r->again ? "again: " : "", r->legs);
+		if (r->found)
+			snprintf(mpps, sizeof(mpps), "%.3f", r->mpps);
+		sb = bytes_per_leg(r, &kb);
+		if (!isnan(kb))
+			snprintf(bpl, sizeof(bpl), isnan(sb) ? "- / %.0f" : "%.0f / %.0f", isnan(sb) ? kb : sb,
+				 kb);
+		if (o->markdown)
+			printf("| %s | %s | %u | %.1f | %.0f%s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.0f | "
+			       "%.0f | %.0f | %s |\n",
+			       mode_label(o, r->suite, r->mode), legs, 2 * r->legs, r->ready_s, r->cost.median,
+			       r->cost.nb_disturbed ? " (!)" : "", runs, mpps, m->total / 1048576,
+			       m->dpdk_heap / 1048576, m->key_memory / 1048576, m->control_heap / 1048576,
+			       m->hugetlb_kb / 1024, (m->rss_anon_kb + m->rss_file_kb + m->rss_shmem_kb) / 1024,
+			       fwd_mem_kernel_mib(m), bpl);
+		else
+			printf("  %-21s %7s %8u %6.1f %7.0f%s %-20s %7s %8.1f %8.1f %8.1f %8.1f %8.0f %7.0f "
+			       "%8.0f %s\n",
+			       mode_label(o, r->suite, r->mode), legs, 2 * r->legs, r->ready_s, r->cost.median,
+			       r->cost.nb_disturbed ? "!" : " ", runs, mpps, m->total / 1048576,
+			       m->dpdk_heap / 1048576, m->key_memory / 1048576, m->control_heap / 1048576,
+			       m->hugetlb_kb / 1024, (m->rss_anon_kb + m->rss_file_kb + m->rss_shmem_kb) / 1024,
+			       fwd_mem_kernel_mib(m), bpl);
+	}
+	printf("\n%sThe worker's cycles per packet: mediasecd's busy_cycles / busy_pkts over each trial "
+	       "of %.1f s at %.3f Mpps (memif receive and transmit, parsing, lookup, crypto, header "
+	       "rewrite), the same rate in every row so that rows compare; the median of the trials, "
+	       "each listed (! : other tasks took CPU time or the L3 was slow: the host's drift). "
+	       "\"again\": the smallest number of sessions measured again right after the largest, "
+	       "the control for that drift. Sessions carry one stream each and hold two legs in "
+	       "mediasecd. Memory after every leg carried traffic: the stats op over mediasecd's "
+	       "control socket (DPDK heap allocated, key memory, C heap), and the kernel's count of "
+	       "the process (/proc/PID/status: hugetlb pages mapped, RSS). Bytes per leg: the growth "
+	       "over the row with the fewest sessions. \"start\": mediasecd's start until ready, "
+	       "its sessions read from its configuration file.\n",
+	       o->markdown ? "" : "  ", o->cost_s, o->cost_pps / 1e6);
+}
+
+static void
+print_projection(const struct opts *o)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < nb_rows; i++)
+		any |= shown(&rows[i]) && !rows[i].again && rows[i].cost.median > 0;
+	if (!any)
+		return;
+	printf("\n%sProjection (not a measurement): worker cores for G.711 line rate\n\n",
+	       o->markdown ? "#### " : "");
+	if (o->markdown)
+		printf("| mode | sessions | worker cycles/pkt | %s (%.1f Mpps) | %s (%.1f Mpps) | %s (%.1f "
+		       "Mpps) |\n|---|---:|---:|---:|---:|---:|\n",
+		       fwd_line_rate_name[0], fwd_line_rate_mpps[0], fwd_line_rate_name[1],
+		       fwd_line_rate_mpps[1], fwd_line_rate_name[2], fwd_line_rate_mpps[2]);
+	else
+		printf("  %-21s %8s %8s %9s %9s %9s\n", "mode", "sessions", "cyc/pkt",
+		       fwd_line_rate_name[0], fwd_line_rate_name[1], fwd_line_rate_name[2]);
+	for (unsigned i = 0; i < nb_rows; i++) {
+		const struct row *r = &rows[i];
+		double c[FWD_LINE_RATES];
+
+		if (!shown(r) || r->again || r->cost.median <= 0)
+			continue;
+		for (unsigned k = 0; k < FWD_LINE_RATES; k++)
+			c[k] = fwd_cores_needed(r->cost.median, tsc_hz, fwd_line_rate_mpps[k]);
+		printf(o->markdown ? "| %s | %u | %.0f | %.1f | %.1f | %.1f |\n"
+				   : "  %-21s %8u %8.0f %9.1f %9.1f %9.1f\n",
+		       mode_label(o, r->suite, r->mode), r->legs, r->cost.median, c[0], c[1], c[2]);
+	}
+	printf("\n%sCores = packets per second x the worker's measured cycles per packet / %.2f GHz "
+	       "(this machine's TSC; a core is taken to run at that clock). Included: what the worker "
+	       "does here per packet, memif's receive and transmit copies among it. Not included: a "
+	       "NIC driver's cost in place of memif's (descriptor rings and DMA instead of copies "
+	       "through shared memory: different, often lower), RSS imbalance between queues, "
+	       "hyper-threads sharing a core, memory bandwidth and NUMA with many workers, the "
+	       "control plane. It assumes workers scale linearly, which this 2-vCPU machine cannot "
+	       "show.\n",
+	       o->markdown ? "" : "  ", tsc_hz / 1e9);
+}
+
+static void
+print_installs(const struct opts *o)
+{
+	const struct fwd_installs *x = &installs;
+
+	if (!x->ran)
+		return;
+	printf("\n%sKey installs while forwarding at %.0f%% of the no-drop rate\n\n",
+	       o->markdown ? "#### " : "", 100 * x->share);
+	printf("%scommand: `%s`\n", o->markdown ? "- " : "  ", x->command);
+	if (!x->ok) {
+		printf("%sfailed: %s\n", o->markdown ? "- " : "  ", x->error);
+		return;
+	}
+	printf("%straffic: %u SRTP->RTP sessions at %.0f pps; %lu sent, %lu intact, %lu corrupted, "
+	       "%lu misforwarded; mediasecd's drop counters moved by %.0f\n",
+	       o->markdown ? "- " : "  ", x->sessions, x->rate_pps, (unsigned long)x->sent,
+	       (unsigned long)x->received, (unsigned long)x->corrupted, (unsigned long)x->misforwarded,
+	       x->drops);
+	printf("%sinstalls/s (median): Unix SRTP->RTP %.0f, SRTP->SRTP %.0f; TLS SRTP->RTP %.0f, "
+	       "SRTP->SRTP %.0f; the control thread's CPU per install %.2f us\n",
+	       o->markdown ? "- " : "  ", x->unix_rtp, x->unix_srtp, x->tls_rtp, x->tls_srtp,
+	       x->daemon_us);
+	printf("%son this 2-vCPU machine the generator, the control client and mediasecd's control "
+	       "thread share one CPU: the traffic takes CPU time from the installs\n",
+	       o->markdown ? "- " : "  ");
+}
+
+/*
+ * Installs while forwarding: the SRTP->RTP row of the targets' suite whose
+ * sessions are nearest 1000 (mediasec-bench control's default traffic, and
+ * at most its 40000), at a share of its no-drop rate.
+ */
+static void
+run_installs(const struct opts *o, const struct fwd_setup *s)
+{
+	const struct row *best = NULL;
+
+	for (unsigned i = 0; i < nb_rows; i++) {
+		const struct row *r = &rows[i];
+
+		if (r->loop || r->again || !r->found || r->mode != FWD_SRTP_RTP || r->suite != o->suite ||
+		    r->legs > 40000)
+			continue;
+		if (best == NULL || fabs(log((double)r->legs / 1000)) < fabs(log((double)best->legs / 1000)))
+			best = r;
+	}
+	if (best == NULL) {
+		installs.ran = true;
+		snprintf(installs.error, sizeof(installs.error),
+			 "no SRTP->RTP %s row with at most 40000 sessions passed: nothing to take the rate "
+			 "from", ms_srtp_suite_info(o->suite)->name);
+		return;
+	}
+	if (o->suite != MS_SUITE_AES_CM_128_HMAC_SHA1_80)
+		fprintf(stderr, "key installs: mediasec-bench control sends AES_CM_128_HMAC_SHA1_80 "
+				"whatever the suite here\n");
+	fwd_installs_run(best->legs, o->installs_share * best->mpps * 1e6, o->installs_share,
+			 o->gen_cpu, o->worker_cpu, o->quick, s->dir, &installs);
 }
 
 static void
@@ -858,22 +1462,28 @@ lat_str(const struct row *r, char *s, size_t n)
 static void
 print_table(const struct opts *o, const struct fwd_setup *s)
 {
-	struct target t[16];
+	struct target t[MAX_TARGETS];
 	unsigned nt = check_targets(o, t);
-	char lat[32], when[32];
+	char lat[32], when[32], wdesc[160];
 	time_t now = time(NULL);
 	const char *md = o->markdown ? "" : "# ";
 	bool any_disturbed = false;
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	printf("%smediasec-bench forward: %s, %s, one worker (CPU %u), generator on CPU %u, TSC %.3f "
+	workers_str(o, wdesc, sizeof(wdesc));
+	printf("%smediasec-bench forward: %s%s, %s, %s, generator on CPU %u, TSC %.3f "
 	       "GHz\n%s%s, %s\n%strials of %.1f s, pass at < %.3g%% loss, precision %.3g%%, "
 	       "%u retr%s, burst %u, max lag %u%s\n",
-	       md, ms_srtp_suite_info(s->suite)->name,
-	       s->transport == FWD_MEMIF ? "memif" : "vhost-user/virtio_user", o->worker_cpu,
+	       md, ms_srtp_suite_info(s->suite)->name, o->nb_suites > 1 ? " and other suites" : "",
+	       s->transport == FWD_MEMIF ? "memif" : "vhost-user/virtio_user", wdesc,
 	       o->gen_cpu, tsc_hz / 1e9, md, memdesc, when, md, o->trial_s, o->loss_pct,
 	       o->precision_pct, o->retries, o->retries == 1 ? "y" : "ies", o->burst, o->max_lag,
 	       o->repeat > 1 ? ", best of the repetitions" : "");
+	if (o->cpus_shared)
+		printf("%s(!) %s: the workers take turns on a CPU with each other or with the "
+		       "generator on this machine; this measures the code path, not the speed of %u "
+		       "workers\n",
+		       md, wdesc, o->workers);
 	if (o->markdown)
 		printf("\n| proxy | mode | legs | Mpps | loss %% | proxy drops | corrupted | misfwd | "
 		       "worker cycles/pkt | us/pkt | worker busy | generator busy | generator limit "
@@ -884,21 +1494,21 @@ print_table(const struct opts *o, const struct fwd_setup *s)
 		       "mode", "legs", "Mpps", "loss%", "pdrops", "corr", "misf", "cyc/pkt", "us/pkt",
 		       "wbusy", "gbusy", "glimit", "bound", "lat p50/p99 us");
 	for (unsigned i = 0; i < nb_rows; i++) {
-		if (rows[i].rep != 0)
+		if (rows[i].rep != 0 || rows[i].again)
 			continue;
-		const struct row *r = find_row(rows[i].mode, rows[i].legs, rows[i].loop);
+		const struct row *r = find_row(rows[i].suite, rows[i].mode, rows[i].legs, rows[i].loop);
 		const char *proxy = r->loop ? LOOP_MARK : "mediasecd";
 		double glimit = r->gen_cycles > 0 ? tsc_hz / r->gen_cycles / 1e6 : 0;
 
 		if (!r->found) {
 			printf(o->markdown ? "| %s | %s | %u | failed: %s |\n" : "  %-9s %-10s %6u  FAILED: %s\n",
-			       proxy, fwd_mode_info(r->mode)->label, r->legs,
+			       proxy, mode_label(o, r->suite, r->mode), r->legs,
 			       r->error[0] ? r->error : "no rate passed");
 			continue;
 		}
 		lat_str(r, lat, sizeof(lat));
 		if (o->markdown) {
-			printf("| %s | %s | %u | %.3f | %.4f | ", proxy, fwd_mode_info(r->mode)->label,
+			printf("| %s | %s | %u | %.3f | %.4f | ", proxy, mode_label(o, r->suite, r->mode),
 			       r->legs, r->mpps, loss_pct(&r->t));
 			if (r->telemetry)
 				printf("%.0f | %lu | %lu | %.0f | %.3f | %.0f%% | ", r->proxy_drops,
@@ -911,7 +1521,7 @@ print_table(const struct opts *o, const struct fwd_setup *s)
 			printf("%.0f%% | %.1f | %s%s | %s |\n", 100 * r->gen_busy, glimit, r->bound,
 			       r->t.disturbed ? " (!)" : "", lat);
 		} else {
-			printf("  %-9s %-10s %6u %7.3f %8.4f ", proxy, fwd_mode_info(r->mode)->label,
+			printf("  %-9s %-10s %6u %7.3f %8.4f ", proxy, mode_label(o, r->suite, r->mode),
 			       r->legs, r->mpps, loss_pct(&r->t));
 			if (r->telemetry)
 				printf("%6.0f %5lu %5lu %7.0f %6.3f %4.0f%% ", r->proxy_drops,
@@ -951,18 +1561,25 @@ print_table(const struct opts *o, const struct fwd_setup *s)
 	bool any_drops = false;
 	for (unsigned i = 0; i < nb_rows; i++)
 		any_drops |= rows[i].rep == 0 &&
-			     find_row(rows[i].mode, rows[i].legs, rows[i].loop)->drops[0] != '\0';
+			     !rows[i].again &&
+			     find_row(rows[i].suite, rows[i].mode, rows[i].legs, rows[i].loop)->drops[0] != '\0';
 	if (any_drops) {
 		printf("\n%sProxy drop counters that moved in the trial at the rate found:\n\n",
 		       o->markdown ? "" : "  ");
 		for (unsigned i = 0; i < nb_rows; i++) {
-			const struct row *r = find_row(rows[i].mode, rows[i].legs, rows[i].loop);
+			if (rows[i].again)
+				continue;
+			const struct row *r = find_row(rows[i].suite, rows[i].mode, rows[i].legs, rows[i].loop);
 
 			if (rows[i].rep == 0 && r->drops[0] != '\0')
 				printf(o->markdown ? "- %s, %u legs: %s\n" : "  %-10s %6u legs: %s\n",
 				       fwd_mode_info(r->mode)->label, r->legs, r->drops);
 		}
 	}
+	print_latency(o);
+	print_scale(o);
+	print_projection(o);
+	print_installs(o);
 	printf("\n%sTargets (this run):\n\n", o->markdown ? "#### " : "");
 	for (unsigned i = 0; i < nt; i++)
 		printf(o->markdown ? "- %s: %.2f (target <= %.2f): %s%s%s%s\n"
@@ -973,11 +1590,21 @@ print_table(const struct opts *o, const struct fwd_setup *s)
 		printf("  (none measured)\n");
 }
 
+static const char *
+hostname(void)
+{
+	static char h[128];
+
+	if (gethostname(h, sizeof(h) - 1) != 0)
+		snprintf(h, sizeof(h), "unknown");
+	return h;
+}
+
 static void
 print_json(const struct opts *o, const struct fwd_setup *s, FILE *out)
 {
 	json_t *root = json_object(), *arr = json_array(), *targets = json_array();
-	struct target t[16];
+	struct target t[MAX_TARGETS];
 	unsigned nt = check_targets(o, t);
 	char date[32];
 	time_t now = time(NULL);
@@ -1000,15 +1627,67 @@ print_json(const struct opts *o, const struct fwd_setup *s, FILE *out)
 	json_object_set_new(root, "max_lag", json_integer(o->max_lag));
 	json_object_set_new(root, "generator_cpu", json_integer(o->gen_cpu));
 	json_object_set_new(root, "worker_cpu", json_integer(o->worker_cpu));
+	json_object_set_new(root, "workers", json_integer(o->workers));
+	json_t *wc = json_array(), *su = json_array(), *proj = json_array(), *lr = json_array();
+	for (unsigned k = 0; k < o->workers; k++)
+		json_array_append_new(wc, json_integer(o->worker_cpus[k]));
+	json_object_set_new(root, "worker_cpus", wc);
+	json_object_set_new(root, "cpus_shared", json_boolean(o->cpus_shared));
+	for (unsigned k = 0; k < o->nb_suites; k++)
+		json_array_append_new(su, json_string(ms_srtp_suite_info(o->suites[k])->name));
+	json_object_set_new(root, "suites", su);
+	json_object_set_new(root, "cost_rate_pps", json_real(o->cost_pps));
+	json_object_set_new(root, "cost_trial_seconds", json_real(o->cost_s));
+	json_object_set_new(root, "hostname", json_string(hostname()));
+	for (unsigned k = 0; k < FWD_LINE_RATES; k++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "name", json_string(fwd_line_rate_name[k]));
+		json_object_set_new(e, "mpps", json_real(fwd_line_rate_mpps[k]));
+		json_array_append_new(lr, e);
+	}
+	json_object_set_new(root, "line_rates", lr);
+	for (unsigned i = 0; i < nb_rows; i++) {
+		const struct row *r = &rows[i];
+		json_t *e, *c;
+
+		if (!shown(r) || r->again || r->cost.median <= 0)
+			continue;
+		e = json_object();
+		c = json_array();
+		json_object_set_new(e, "mode", json_string(fwd_mode_info(r->mode)->name));
+		json_object_set_new(e, "suite", json_string(ms_srtp_suite_info(r->suite)->name));
+		json_object_set_new(e, "legs", json_integer(r->legs));
+		json_object_set_new(e, "cycles_per_packet", json_real(r->cost.median));
+		for (unsigned k = 0; k < FWD_LINE_RATES; k++)
+			json_array_append_new(c, json_real(fwd_cores_needed(r->cost.median, tsc_hz,
+									     fwd_line_rate_mpps[k])));
+		json_object_set_new(e, "cores", c);
+		json_array_append_new(proj, e);
+	}
+	json_object_set_new(root, "projection", proj);
+	if (installs.ran)
+		json_object_set_new(root, "installs_while_forwarding", fwd_installs_json(&installs));
 	for (unsigned i = 0; i < nb_rows; i++) {
 		const struct row *r = &rows[i];
 		json_t *j = json_object(), *steps = json_array();
 
 		json_object_set_new(j, "proxy", json_string(r->loop ? "dpdk-testpmd io" : "mediasecd"));
 		json_object_set_new(j, "mode", json_string(fwd_mode_info(r->mode)->name));
+		json_object_set_new(j, "suite", json_string(ms_srtp_suite_info(r->suite)->name));
 		json_object_set_new(j, "legs", json_integer(r->legs));
+		json_object_set_new(j, "mediasecd_legs", json_integer(2 * r->legs));
+		json_object_set_new(j, "again", json_boolean(r->again));
+		json_object_set_new(j, "setup_seconds", json_real(r->setup_s));
 		json_object_set_new(j, "repetition", json_integer(r->rep));
-		json_object_set_new(j, "best", json_boolean(find_row(r->mode, r->legs, r->loop) == r));
+		if (!r->loop && r->lat.proxy[0].ok)
+			json_object_set_new(j, "latency", fwd_lat_json(&r->lat));
+		if (r->cost.n > 0)
+			json_object_set_new(j, "cost", fwd_cost_json(&r->cost));
+		if (!r->loop && (r->mem.kernel_ok || r->mem.stats_ok))
+			json_object_set_new(j, "memory", fwd_mem_json(&r->mem));
+		json_object_set_new(j, "best", json_boolean(!r->again &&
+							   find_row(r->suite, r->mode, r->legs, r->loop) == r));
 		json_object_set_new(j, "ok", json_boolean(r->done && r->found));
 		if (r->error[0])
 			json_object_set_new(j, "error", json_string(r->error));
@@ -1125,6 +1804,7 @@ bench_forward(int argc, char **argv)
 		o.mediasecd = fwd_default_mediasecd();
 	if (o.baseline < 0)
 		o.baseline = testpmd_found(o.testpmd);
+	o.latency_baseline &= testpmd_found(o.testpmd);
 	if (o.proxy && access(o.mediasecd, X_OK) != 0) {
 		fprintf(stderr, "mediasec-bench forward: %s: %s (build it, or --mediasecd PATH, or "
 				"--baseline-only)\n", o.mediasecd, strerror(errno));
@@ -1154,6 +1834,7 @@ bench_forward(int argc, char **argv)
 		.max_lag = o.max_lag,
 		.check_udp_cksum = o.check_udp_cksum,
 		.send_udp_cksum = o.send_udp_cksum,
+		.nb_queues = o.workers,
 	};
 	for (unsigned p = 0; p < 2; p++) {
 		char name[32];
@@ -1171,7 +1852,8 @@ bench_forward(int argc, char **argv)
 	for (unsigned i = 0; i < 8; i++)
 		fwd_l3_probe();
 
-	rows = calloc((size_t)2 * FWD_MODE_COUNT * o.nb_legs * o.repeat, sizeof(*rows));
+	rows = calloc((size_t)2 * FWD_MODE_COUNT * o.nb_suites * (o.nb_legs + 1) * o.repeat,
+		      sizeof(*rows));
 	/* the loop returns what it gets: only what the generator sends matters */
 	bool loop_fmt[FWD_MODE_COUNT] = {false};
 	for (unsigned m = 0; m < FWD_MODE_COUNT; m++)
@@ -1182,13 +1864,24 @@ bench_forward(int argc, char **argv)
 
 		if ((loop && !o.baseline) || (!loop && !o.proxy))
 			continue;
+		for (unsigned su = 0; su < o.nb_suites; su++)
 		for (unsigned m = 0; m < FWD_MODE_COUNT; m++) {
+			const struct fwd_mode_info *mi = fwd_mode_info(m);
+			unsigned lo = UINT_MAX;
+
 			if (loop ? !loop_fmt[m] : !o.modes[m])
 				continue;
-			for (unsigned l = 0; l < o.nb_legs; l++)
+			/* plain RTP both ways: the suite plays no part, once is enough */
+			if (!mi->srtp_in && !mi->srtp_out && su > 0)
+				continue;
+			/* the generator and the proxy read the suite from here */
+			s.suite = o.suites[su];
+			for (unsigned l = 0; l < o.nb_legs; l++) {
+				lo = RTE_MIN(lo, o.legs[l]);
 				for (unsigned k = 0; k < o.repeat; k++) {
 					struct row *r = &rows[nb_rows++];
 
+					r->suite = s.suite;
 					r->mode = m;
 					r->legs = o.legs[l];
 					r->rep = k;
@@ -1196,8 +1889,23 @@ bench_forward(int argc, char **argv)
 					run_row(&o, &s, huge, g, r);
 					failed += !r->done;
 				}
+			}
+			if (!loop && o.again && o.nb_legs > 1 && o.cost_pps > 0) {
+				/* the smallest again, right after the largest: the host's drift */
+				struct row *r = &rows[nb_rows++];
+
+				r->suite = s.suite;
+				r->mode = m;
+				r->legs = lo;
+				r->again = true;
+				run_row(&o, &s, huge, g, r);
+				failed += !r->done;
+			}
 		}
 	}
+	s.suite = o.suite;
+	if (o.installs)
+		run_installs(&o, &s);
 	if (o.json)
 		print_json(&o, &s, stdout);
 	else

@@ -27,14 +27,16 @@
 
 #include "srtp.h"
 
-#define FWD_PORTS_PER_ADDR 50000u
-#define FWD_UDP_BASE 10000u
+/* 8 x 62,500 = 500,000 sessions: 1,000,000 legs in mediasecd, the most its 8 addresses per port hold */
+#define FWD_PORTS_PER_ADDR 62500u
+#define FWD_UDP_BASE 2000u
 #define FWD_MAX_ADDRS 8 /* per port: a port holds 8 addresses in mediasecd */
 #define FWD_MAX_SESSIONS (FWD_PORTS_PER_ADDR * FWD_MAX_ADDRS)
 #define FWD_PAYLOAD 160 /* G.711, 20 ms */
 #define FWD_RTP_HDR 12
 #define FWD_HDRS (RTE_ETHER_HDR_LEN + 20 + 8)
 #define FWD_MAX_BURST 64
+#define FWD_MAX_QUEUES 16 /* queue pairs per port: one per mediasecd worker */
 
 enum fwd_side { FWD_A, FWD_B };
 
@@ -111,10 +113,21 @@ struct fwd_gen_conf {
 	uint64_t *first_rx_tsc;
 	/* fwd_gen_run ends early once *stop is nonzero (another thread sets it). */
 	const int *stop;
+	/*
+	 * Queue pairs per port (0: one): leg i goes out on queue i % nb_queues,
+	 * as RSS would spread them; every queue is received.
+	 */
+	unsigned nb_queues;
 };
 
-/* Latency histogram: 8 buckets per power of two of TSC cycles. */
-#define FWD_LAT_BUCKETS (64 * 8)
+/*
+ * Latency histogram of TSC cycles: exact below FWD_LAT_SUB cycles, then
+ * FWD_LAT_SUB buckets per power of two (each under 0.8% wide), so that
+ * p99.9 can be stated; min and max are kept exactly.
+ */
+#define FWD_LAT_SUB_BITS 7
+#define FWD_LAT_SUB (1u << FWD_LAT_SUB_BITS)
+#define FWD_LAT_BUCKETS ((64 - FWD_LAT_SUB_BITS + 1) * FWD_LAT_SUB)
 
 struct fwd_trial {
 	/* asked for */
@@ -144,7 +157,7 @@ struct fwd_trial {
 	bool disturbed; /* other tasks ran, or the L3 was slow: the figures are low */
 	uint64_t lat_count;
 	double lat_sum_cycles;
-	uint64_t lat_max_cycles;
+	uint64_t lat_min_cycles, lat_max_cycles;
 	uint32_t lat_hist[FWD_LAT_BUCKETS];
 };
 
@@ -188,6 +201,7 @@ bool fwd_eal_init(const struct fwd_setup *s, unsigned gen_cpu, unsigned need_mb,
 double fwd_l3_probe(void);
 double fwd_l3_best(void);
 
+/* The latency below which pct percent of the trial's packets came back (nearest rank), us. */
 double fwd_trial_lat_us(const struct fwd_trial *t, double pct);
 
 /* ---- the proxy as a child process (forward_proc.c) ---- */
@@ -204,6 +218,15 @@ struct fwd_sessions_conf {
 	uint32_t sessions;
 	unsigned main_lcore;
 	unsigned worker_lcore;
+	/*
+	 * Optional: more than one worker (nb_workers > 1), worker k on CPU
+	 * worker_cpus[k] polling queue k of both ports; lcores are then numbered
+	 * 0 (main, on CPU main_lcore) to nb_workers and mapped to their CPUs,
+	 * which may repeat.
+	 */
+	unsigned nb_workers;
+	const unsigned *worker_cpus;
+	const char *control_socket; /* a Unix control listener there (the stats op), or NULL */
 	bool hugepages;
 	uint32_t mbufs;
 	/* optional (0, NULL: what the sessions need), for mediasec-bench control */
@@ -276,5 +299,110 @@ struct fwd_cpu_sample {
 void fwd_cpu_sample(int child, struct fwd_cpu_sample *c);
 /* Share of one CPU that other tasks took between two samples. */
 double fwd_cpu_others(const struct fwd_cpu_sample *a, const struct fwd_cpu_sample *b);
+
+/* ---- latency at fractions of the no-drop rate (forward_latency.c) ---- */
+
+#define FWD_LAT_LOADS 3
+/* 10%, 50% and 90% of the no-drop rate, as RFC 2544 asks for more than one load */
+extern const double fwd_lat_loads[FWD_LAT_LOADS];
+
+/* One latency trial: what the generator's payload timestamps say. */
+struct fwd_lat_point {
+	bool ok;
+	double rate_pps; /* offered */
+	double loss_pct;
+	uint64_t samples; /* packets that came back intact, each timed */
+	double min_us, p50_us, p99_us, p999_us, max_us;
+	double gen_busy; /* the generator's busy share: near 1, it adds its own queueing */
+	double others;   /* share of a CPU other tasks took */
+	bool disturbed;
+	bool overloaded; /* lost more than the search allows: its queues were full, not a baseline */
+	uint64_t corrupted, misforwarded;
+};
+
+/* A row's latency: through mediasecd, and through the testpmd loop at the same rates. */
+struct fwd_lat {
+	struct fwd_lat_point proxy[FWD_LAT_LOADS];
+	struct fwd_lat_point loop[FWD_LAT_LOADS];
+	char loop_error[160];
+};
+
+void fwd_lat_point_set(struct fwd_lat_point *p, const struct fwd_trial *t, double loss_pct);
+/* mediasecd minus the loop at one load, for p50 (pct 50) or p99 (99); NAN when unknown. */
+double fwd_lat_added(const struct fwd_lat *l, unsigned load, double pct);
+/* The table: a header, then per row its lines (label: "SRTP->RTP | 1"). */
+void fwd_lat_print_head(FILE *out, bool md);
+void fwd_lat_print_row(FILE *out, bool md, const char *label, const struct fwd_lat *l);
+void fwd_lat_print_method(FILE *out, bool md);
+json_t *fwd_lat_json(const struct fwd_lat *l);
+
+/* ---- worker cost and memory as legs grow (forward_scale.c) ---- */
+
+#define FWD_COST_MAX_REPS 9
+
+/* The worker's cycles per packet at one fixed rate, whatever the row's no-drop rate. */
+struct fwd_cost {
+	unsigned n;
+	double rate_pps;
+	double cycles[FWD_COST_MAX_REPS]; /* busy_cycles / busy_pkts of each trial */
+	bool disturbed[FWD_COST_MAX_REPS];
+	double median;
+	unsigned nb_disturbed;
+	double l3_ratio_worst; /* L3 latency over its best in the run, the worst trial */
+};
+
+void fwd_cost_finish(struct fwd_cost *c);
+
+/* mediasecd's memory: its stats op (what it allocated) and the kernel's count. */
+struct fwd_mem {
+	bool stats_ok;
+	double dpdk_heap, key_memory, control_heap, total; /* bytes, the stats op */
+	double legs;                                         /* installed, the stats op */
+	bool heap_ok;
+	double heap_mapped; /* bytes, the DPDK heap's size (telemetry /eal/heap_info) */
+	bool kernel_ok;
+	double rss_anon_kb, rss_file_kb, rss_shmem_kb, hugetlb_kb;
+};
+
+/* ctl_socket: mediasecd's Unix control socket (NULL: none); telemetry: its telemetry socket. */
+void fwd_mem_read(int pid, const char *ctl_socket, const char *telemetry, struct fwd_mem *m);
+/* The kernel's count: RSS + hugetlb, MiB. */
+double fwd_mem_kernel_mib(const struct fwd_mem *m);
+json_t *fwd_mem_json(const struct fwd_mem *m);
+json_t *fwd_cost_json(const struct fwd_cost *c);
+
+/*
+ * Worker cores a line rate of G.711 SRTP would take at a measured cost:
+ * 10, 25 and 100 GbE (5.0, 12.6, 50.4 Mpps), cycles at tsc_hz per core.
+ */
+#define FWD_LINE_RATES 3
+extern const double fwd_line_rate_mpps[FWD_LINE_RATES];
+extern const char *const fwd_line_rate_name[FWD_LINE_RATES];
+double fwd_cores_needed(double cycles_per_pkt, double tsc_hz, double mpps);
+
+/* ---- key installs while forwarding (forward_installs.c) ---- */
+
+struct fwd_installs {
+	bool ran, ok;
+	char error[256];
+	char command[512];
+	unsigned sessions;       /* carrying traffic meanwhile */
+	double rate_pps;         /* their rate: a share of the no-drop rate found */
+	double share;            /* that share */
+	double unix_rtp, unix_srtp, tls_rtp, tls_srtp; /* installs/s, medians; 0: not run */
+	double daemon_us;        /* control thread's CPU per install, Unix SRTP->RTP */
+	uint64_t sent, received, corrupted, misforwarded;
+	double drops;            /* mediasecd's drop counters meanwhile */
+	double seconds;
+};
+
+/*
+ * Runs `mediasec-bench control` (this program) as a child: session installs
+ * over the control socket while its generator sends `sessions` SRTP->RTP
+ * streams at rate_pps; reads its JSON. dir: where its files go.
+ */
+int fwd_installs_run(unsigned sessions, double rate_pps, double share, unsigned gen_cpu,
+		     unsigned worker_cpu, bool quick, const char *dir, struct fwd_installs *r);
+json_t *fwd_installs_json(const struct fwd_installs *r);
 
 #endif

@@ -109,6 +109,10 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 	const struct fwd_mode_info *mi = fwd_mode_info(c->mode);
 	uint32_t nb_addrs = (c->sessions + FWD_PORTS_PER_ADDR - 1) / FWD_PORTS_PER_ADDR;
 	uint32_t legs = c->legs ? c->legs : RTE_MAX(4096u, rte_align32pow2(2 * c->sessions));
+	/* lcores numbered apart from CPUs: several workers, or a worker on the main lcore's CPU */
+	bool mapped = c->nb_workers > 1 ||
+		      (c->nb_workers == 1 && c->worker_cpus != NULL && c->worker_cpus[0] == c->main_lcore);
+	char main_cpu[32] = "";
 	unsigned media_lo = c->media_lo ? c->media_lo : FWD_UDP_BASE;
 	unsigned media_hi = c->media_hi ? c->media_hi : FWD_UDP_BASE + FWD_PORTS_PER_ADDR - 1;
 	FILE *f = fopen(path, "w");
@@ -118,12 +122,15 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 	nb_addrs = RTE_MIN(nb_addrs, (uint32_t)FWD_MAX_ADDRS);
 	if (f == NULL)
 		return -errno;
+	if (mapped)
+		snprintf(main_cpu, sizeof(main_cpu), "\tmain_cpu = %u;\n", c->main_lcore);
 	fprintf(f,
 		"# written by mediasec-bench forward: %u sessions, %s\n"
 		"eal = {\n"
 		"\thugepages = \"%s\";\n"
 		"\tmemory_mb = %u;\n"
 		"\tmain_lcore = %u;\n"
+		"%s"
 		"\targs = [ \"--file-prefix=%s\", \"--log-level=lib.eal:notice\"%s ];\n"
 		"};\n"
 		"crypto = { engine = \"ipsec-mb\"; replay_window = %u; };\n"
@@ -132,7 +139,7 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 		"ports = (\n",
 		c->sessions, mi->label, c->hugepages ? "yes" : "no",
 		c->hugepages ? 0 : c->memory_mb ? c->memory_mb : 1024,
-		c->main_lcore, eal_prefix,
+		mapped ? 0 : c->main_lcore, main_cpu, eal_prefix,
 		s->transport == FWD_VHOST ? ", \"--single-file-segments\"" : "", s->replay_window,
 		c->mbufs, legs);
 	for (unsigned p = 0; p < 2; p++) {
@@ -164,12 +171,26 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 		}
 		fprintf(f, " );\n\t}%s\n", p == 0 ? "," : "");
 	}
-	fprintf(f,
-		");\n"
-		"workers = ( { lcore = %u; queues = [ \"a:0\", \"b:0\" ]; } );\n"
-		"stats_interval_ms = 0;\n"
-		"sessions = (\n",
-		c->worker_lcore);
+	if (!mapped) {
+		fprintf(f, ");\nworkers = ( { lcore = %u; queues = [ \"a:0\", \"b:0\" ]; } );\n",
+			c->worker_lcore);
+	} else {
+		fprintf(f, ");\nworkers = (\n");
+		for (unsigned w = 0; w < c->nb_workers; w++)
+			fprintf(f, "\t{ lcore = %u; cpu = %u; queues = [ \"a:%u\", \"b:%u\" ]; }%s\n", w + 1,
+				c->worker_cpus[w], w, w, w + 1 < c->nb_workers ? "," : "");
+		fprintf(f, ");\n");
+	}
+	if (c->control_socket != NULL)
+		fprintf(f,
+			"control = {\n"
+			"\tlisteners = ( { transport = \"unix\"; path = \"%s\"; mode = \"0600\";\n"
+			"\t\tprofile = \"bench-unix\"; } );\n"
+			"\tprofiles = ( { name = \"bench-unix\"; transport = \"unix\";\n"
+			"\t\tsecurity_mode = \"non-secure\"; } );\n"
+			"};\n",
+			c->control_socket);
+	fprintf(f, "stats_interval_ms = 0;\nsessions = (\n");
 	/*
 	 * mediasecd reads files of at most 16 MiB: beyond a few tens of
 	 * thousands of sessions they go into files of their own, which

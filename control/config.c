@@ -86,7 +86,8 @@ eal_arg_derived(const char *a)
 static int
 parse_eal(struct ms_cfgp *p, const config_setting_t *g, struct ms_eal_cfg *e)
 {
-	static const char *const known[] = {"hugepages", "memory_mb", "main_lcore", "args", NULL};
+	static const char *const known[] = {"hugepages", "memory_mb", "main_lcore", "main_cpu", "args",
+					    NULL};
 	const config_setting_t *args;
 	const char *hp;
 	long long lcore;
@@ -114,6 +115,12 @@ parse_eal(struct ms_cfgp *p, const config_setting_t *g, struct ms_eal_cfg *e)
 		return ret;
 	if (ret > 0)
 		e->main_lcore = (unsigned)lcore;
+	if ((ret = ms_cfgp_int(p, g, "eal", "main_cpu", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
+		return ret;
+	if (ret > 0) {
+		e->main_cpu_set = true;
+		e->main_cpu = (unsigned)lcore;
+	}
 	ret = ms_cfgp_str_list(p, g, "eal", "args", &args);
 	if (ret <= 0)
 		return ret;
@@ -591,7 +598,7 @@ static int
 parse_worker(struct ms_cfgp *p, const config_setting_t *g, unsigned w,
 	     uint8_t owner[MS_CFG_MAX_PORTS][MS_CFG_MAX_QUEUES])
 {
-	static const char *const known[] = {"lcore", "queues", NULL};
+	static const char *const known[] = {"lcore", "cpu", "queues", NULL};
 	struct ms_config *cfg = p->cfg;
 	struct ms_worker_cfg *wc = &cfg->workers[w];
 	const config_setting_t *list;
@@ -615,6 +622,12 @@ parse_worker(struct ms_cfgp *p, const config_setting_t *g, unsigned w,
 			return ms_cfgp_bad(p, config_setting_get_member(g, "lcore"), path,
 				   "%lld is already the lcore of workers[%u]", lcore, i);
 	wc->lcore = (unsigned)lcore;
+	if ((ret = ms_cfgp_int(p, g, gpath, "cpu", 0, MS_CFG_MAX_LCORE - 1, &lcore)) < 0)
+		return ret;
+	if (ret > 0) {
+		wc->cpu_set = true;
+		wc->cpu = (unsigned)lcore;
+	}
 
 	if ((ret = ms_cfgp_str_list(p, g, gpath, "queues", &list)) < 0)
 		return ret;
@@ -710,6 +723,57 @@ struct endpoint {
 	uint8_t leg;
 	bool rtcp;
 };
+
+/*
+ * The earlier sessions' names and local ends, indexed by open addressing:
+ * a file of 500,000 sessions is checked in linear time (scanning every
+ * earlier one took minutes at that size).
+ */
+struct seen {
+	uint32_t *slot; /* index + 1; 0: empty */
+	uint32_t mask;
+};
+
+struct uniq {
+	struct endpoint *eps;
+	unsigned nb_eps;
+	struct seen names, ends;
+};
+
+static int
+seen_init(struct seen *s, uint32_t n)
+{
+	uint32_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	s->slot = calloc(cap, sizeof(*s->slot));
+	s->mask = cap - 1;
+	return s->slot != NULL ? 0 : -ENOMEM;
+}
+
+/* FNV-1a */
+static uint64_t
+hash_bytes(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+#define HASH_SEED 0xcbf29ce484222325ull
+
+static uint64_t
+endpoint_hash(const struct endpoint *e)
+{
+	uint64_t h = hash_bytes(&e->port, sizeof(e->port), HASH_SEED);
+
+	h = hash_bytes(&e->udp, sizeof(e->udp), h);
+	h = hash_bytes(&e->addr.family, sizeof(e->addr.family), h);
+	return hash_bytes(e->addr.a, sizeof(e->addr.a), h);
+}
 
 static int
 parse_keys(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, const char *name,
@@ -914,9 +978,10 @@ parse_leg(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, struc
 
 /* Adds a leg's local end; refuses one that another leg has. */
 static int
-add_endpoint(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, struct endpoint *eps,
-	     unsigned *nb, const struct ms_leg_cfg *leg, uint32_t session, uint8_t legno, bool rtcp)
+add_endpoint(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, struct uniq *u,
+	     const struct ms_leg_cfg *leg, uint32_t session, uint8_t legno, bool rtcp)
 {
+	struct endpoint *eps = u->eps;
 	struct endpoint e = {
 		.port = leg->port,
 		.udp = rtcp ? leg->local_rtcp_port : leg->local_port,
@@ -929,14 +994,20 @@ add_endpoint(struct ms_cfgp *p, const config_setting_t *g, const char *gpath, st
 	const config_setting_t *s = config_setting_get_member(g, name);
 	char path[MS_CFGP_PATH_LEN], a[MS_ADDR_STRLEN];
 
-	for (unsigned i = 0; i < *nb; i++)
-		if (eps[i].port == e.port && eps[i].udp == e.udp && ms_addr_equal(&eps[i].addr, &e.addr))
+	uint32_t k = (uint32_t)endpoint_hash(&e) & u->ends.mask;
+
+	for (; u->ends.slot[k] != 0; k = (k + 1) & u->ends.mask) {
+		const struct endpoint *o = &eps[u->ends.slot[k] - 1];
+
+		if (o->port == e.port && o->udp == e.udp && ms_addr_equal(&o->addr, &e.addr))
 			return ms_cfgp_bad(p, s ? s : g, ms_cfgp_join(path, sizeof(path), gpath, name),
 				   "%s port %u on port '%s' is already the %s port of sessions[%u].legs[%u]",
 				   ms_addr_str(&e.addr, a, sizeof(a)), e.udp,
-				   p->cfg->ports[e.port].name, eps[i].rtcp ? "RTCP" : "RTP",
-				   eps[i].session, eps[i].leg);
-	eps[(*nb)++] = e;
+				   p->cfg->ports[e.port].name, o->rtcp ? "RTCP" : "RTP", o->session,
+				   o->leg);
+	}
+	eps[u->nb_eps++] = e;
+	u->ends.slot[k] = u->nb_eps;
 	return 0;
 }
 
@@ -949,8 +1020,7 @@ session_name_valid(const char *s)
 }
 
 static int
-parse_session(struct ms_cfgp *p, const config_setting_t *g, uint32_t idx, struct endpoint *eps,
-	      unsigned *nb_eps)
+parse_session(struct ms_cfgp *p, const config_setting_t *g, uint32_t idx, struct uniq *u)
 {
 	static const char *const known[] = {"name", "legs", NULL};
 	struct ms_config *cfg = p->cfg;
@@ -972,11 +1042,15 @@ parse_session(struct ms_cfgp *p, const config_setting_t *g, uint32_t idx, struct
 		return ms_cfgp_bad(p, config_setting_get_member(g, "name"), path,
 			   "'%s' is not 1 to %zu printable characters without blanks", str,
 			   sizeof(sc->name) - 1);
-	for (uint32_t i = 0; i < idx; i++)
-		if (strcmp(cfg->sessions[i].name, str) == 0)
+	uint32_t k = (uint32_t)hash_bytes(str, strlen(str), HASH_SEED) & u->names.mask;
+
+	for (; u->names.slot[k] != 0; k = (k + 1) & u->names.mask)
+		if (strcmp(cfg->sessions[u->names.slot[k] - 1].name, str) == 0)
 			return ms_cfgp_bad(p, config_setting_get_member(g, "name"), path,
-				   "'%s' is already the name of sessions[%u]", str, i);
+				   "'%s' is already the name of sessions[%u]", str,
+				   u->names.slot[k] - 1);
 	snprintf(sc->name, sizeof(sc->name), "%s", str);
+	u->names.slot[k] = idx + 1;
 
 	if ((ret = ms_cfgp_group_list(p, g, gpath, "legs", &legs)) < 0)
 		return ret;
@@ -994,10 +1068,10 @@ parse_session(struct ms_cfgp *p, const config_setting_t *g, uint32_t idx, struct
 		if ((ret = parse_leg(p, lg, lpath, leg)) < 0)
 			return ret;
 		snprintf(leg->session, sizeof(leg->session), "%s", sc->name);
-		if ((ret = add_endpoint(p, lg, lpath, eps, nb_eps, leg, idx, (uint8_t)l, false)) < 0)
+		if ((ret = add_endpoint(p, lg, lpath, u, leg, idx, (uint8_t)l, false)) < 0)
 			return ret;
 		if (!leg->rtcp_mux &&
-		    (ret = add_endpoint(p, lg, lpath, eps, nb_eps, leg, idx, (uint8_t)l, true)) < 0)
+		    (ret = add_endpoint(p, lg, lpath, u, leg, idx, (uint8_t)l, true)) < 0)
 			return ret;
 	}
 	return 0;
@@ -1008,8 +1082,7 @@ parse_sessions(struct ms_cfgp *p, const config_setting_t *root)
 {
 	struct ms_config *cfg = p->cfg;
 	const config_setting_t *list;
-	struct endpoint *eps;
-	unsigned nb_eps = 0;
+	struct uniq u = {0};
 	uint32_t n;
 	int ret = ms_cfgp_group_list(p, root, "", "sessions", &list);
 
@@ -1026,19 +1099,24 @@ parse_sessions(struct ms_cfgp *p, const config_setting_t *root)
 		return ms_cfgp_bad(p, list, "sessions", "%u sessions need %u legs, more than limits.legs = %u",
 			   n, n * 2, cfg->limits.legs);
 	cfg->sessions = ms_secmem_alloc(n * sizeof(*cfg->sessions));
-	eps = calloc((size_t)n * 4, sizeof(*eps));
-	if (cfg->sessions == NULL || eps == NULL) {
-		free(eps);
+	u.eps = calloc((size_t)n * 4, sizeof(*u.eps));
+	if (cfg->sessions == NULL || u.eps == NULL || seen_init(&u.names, n) < 0 ||
+	    seen_init(&u.ends, n * 4) < 0) {
+		free(u.eps);
+		free(u.names.slot);
+		free(u.ends.slot);
 		snprintf(p->err, p->errlen, "sessions: out of memory");
 		return -ENOMEM;
 	}
 	cfg->nb_sessions = n;
 	for (uint32_t i = 0; i < n; i++) {
-		ret = parse_session(p, config_setting_get_elem(list, i), i, eps, &nb_eps);
+		ret = parse_session(p, config_setting_get_elem(list, i), i, &u);
 		if (ret < 0)
 			break;
 	}
-	free(eps);
+	free(u.eps);
+	free(u.names.slot);
+	free(u.ends.slot);
 	return ret;
 }
 

@@ -39,6 +39,8 @@ struct ms_eal_cfg {
 	enum ms_hugepages hugepages; /* auto: --in-memory when enough are free, else --no-huge */
 	uint32_t memory_mb;          /* -m: 0 = grow as needed (hugepages), an estimate (--no-huge) */
 	unsigned main_lcore;         /* runs the control thread */
+	bool main_cpu_set;           /* main_cpu given: lcores run on CPUs other than their number */
+	unsigned main_cpu;
 	unsigned nb_args;
 	char *args[MS_CFG_MAX_EAL_ARGS]; /* extra EAL arguments, as written */
 };
@@ -81,6 +83,8 @@ struct ms_worker_queue_cfg {
 
 struct ms_worker_cfg {
 	unsigned lcore;
+	bool cpu_set; /* cpu given (else the CPU of the lcore's number) */
+	unsigned cpu;
 	uint16_t nb_queues;
 	struct ms_worker_queue_cfg queues[MS_CFG_MAX_WORKER_QUEUES];
 };

@@ -54,15 +54,34 @@ ms_eal_args_build(const struct ms_config *cfg, const char *prog, struct ms_eal_a
 {
 	char buf[512];
 	size_t off;
-	bool pci = false, prefix = false;
+	bool pci = false, prefix = false, cpus = false;
 	int ret = 0;
 
 	memset(a, 0, sizeof(*a));
 	ret |= add(a, prog);
-	off = (size_t)snprintf(buf, sizeof(buf), "%u", cfg->eal.main_lcore);
-	for (unsigned i = 0; i < cfg->nb_workers && off < sizeof(buf); i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, ",%u", cfg->workers[i].lcore);
-	ret |= add(a, "-l");
+	for (unsigned i = 0; i < cfg->nb_workers; i++)
+		cpus |= cfg->workers[i].cpu_set;
+	if (cfg->eal.main_cpu_set || cpus) {
+		/*
+		 * lcores on CPUs of other numbers, several on one CPU if asked
+		 * (a test or benchmark with more workers than CPUs): lcore@cpu
+		 */
+		off = (size_t)snprintf(buf, sizeof(buf), "%u@%u", cfg->eal.main_lcore,
+				       cfg->eal.main_cpu_set ? cfg->eal.main_cpu : cfg->eal.main_lcore);
+		for (unsigned i = 0; i < cfg->nb_workers && off < sizeof(buf); i++) {
+			const struct ms_worker_cfg *w = &cfg->workers[i];
+
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, ",%u@%u", w->lcore,
+						w->cpu_set ? w->cpu : w->lcore);
+		}
+		ret |= add(a, "--lcores");
+	} else {
+		off = (size_t)snprintf(buf, sizeof(buf), "%u", cfg->eal.main_lcore);
+		for (unsigned i = 0; i < cfg->nb_workers && off < sizeof(buf); i++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, ",%u",
+						cfg->workers[i].lcore);
+		ret |= add(a, "-l");
+	}
 	ret |= add(a, buf);
 	snprintf(buf, sizeof(buf), "%u", cfg->eal.main_lcore);
 	ret |= add(a, "--main-lcore");

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "eal_args.h"
 #include "ms_test.h"
 #include "secmem.h"
 
@@ -605,6 +606,8 @@ static const struct edit bad_edits[] = {
 	{"{ lcore = 3;", "{ lcore = 1;", "workers[1].lcore", "already"},
 	{"{ lcore = 3;", "{ lcore = 0;", "workers[1].lcore", "main_lcore"},
 	{"{ lcore = 3;", "{ lcore = 128;", "workers[1].lcore", NULL},
+	{"{ lcore = 3;", "{ lcore = 3; cpu = 128;", "workers[1].cpu", NULL},
+	{"main_lcore = 0", "main_lcore = 0; main_cpu = -1", "eal.main_cpu", NULL},
 	{"{ lcore = 3;", "{", "workers[1].lcore", "missing"},
 	{"[ \"a:1\" ]", "[ ]", "workers[1].queues", NULL},
 	{"[ \"a:1\" ]", "[ \"c:0\" ]", "workers[1].queues[0]", "no port 'c'"},
@@ -697,6 +700,50 @@ static const struct edit bad_edits[] = {
 	/* the root */
 	{"stats_interval_ms = 1000;", "stats_interval_ms = 1000; stats = 1;", "unknown setting 'stats'", NULL},
 };
+
+/* The argument after the first one equal to name, or NULL. */
+static const char *
+eal_arg(const struct ms_eal_args *a, const char *name)
+{
+	for (int i = 0; i + 1 < a->argc; i++)
+		if (strcmp(a->argv[i], name) == 0)
+			return a->argv[i + 1];
+	return NULL;
+}
+
+/*
+ * Lcores are passed as -l unless a CPU is given for one: then as --lcores
+ * lcore@cpu, which lets several lcores share a CPU (more workers than CPUs).
+ */
+static void
+test_lcore_cpus(void **state)
+{
+	const struct edit e = {"{ lcore = 3;", "{ lcore = 3; cpu = 1;", NULL, NULL};
+	struct ms_config cfg;
+	struct ms_eal_args a;
+	char err[256] = "", *text = edited(&e, 0);
+
+	(void)state;
+	if (ms_config_parse(base_conf, &cfg, err, sizeof(err)) != 0)
+		fail_msg("the base configuration is refused: %s", err);
+	assert_int_equal(ms_eal_args_build(&cfg, "mediasecd", &a, err, sizeof(err)), 0);
+	assert_string_equal(eal_arg(&a, "-l"), "0,1,3");
+	assert_null(eal_arg(&a, "--lcores"));
+	ms_eal_args_free(&a);
+	ms_config_free(&cfg);
+
+	if (ms_config_parse(text, &cfg, err, sizeof(err)) != 0)
+		fail_msg("cpu = 1 is refused: %s", err);
+	assert_true(cfg.workers[1].cpu_set);
+	assert_int_equal(cfg.workers[1].cpu, 1);
+	assert_int_equal(ms_eal_args_build(&cfg, "mediasecd", &a, err, sizeof(err)), 0);
+	assert_null(eal_arg(&a, "-l"));
+	assert_string_equal(eal_arg(&a, "--lcores"), "0@0,1@1,3@1");
+	assert_string_equal(eal_arg(&a, "--main-lcore"), "0");
+	ms_eal_args_free(&a);
+	ms_config_free(&cfg);
+	free(text);
+}
 
 static void
 test_bad_configs(void **state)
@@ -1036,6 +1083,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_errors_name_the_setting),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_lcore_cpus),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_sdes_good),
