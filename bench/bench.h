@@ -28,5 +28,6 @@ unsigned bench_hugepages_free_mb(void);
 int bench_crypto(int argc, char **argv);
 int bench_forward(int argc, char **argv);
 int bench_control(int argc, char **argv);
+int bench_pktgen(int argc, char **argv);
 
 #endif

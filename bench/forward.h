@@ -241,6 +241,8 @@ struct fwd_sessions_conf {
 int fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char *eal_prefix);
 /* Removes a configuration and the session files it includes. */
 void fwd_remove_config(const char *path);
+/* Base64 (RFC 4648, with padding) of n bytes into out (4 * ceil(n / 3) + 1 bytes). */
+void fwd_base64(const uint8_t *in, size_t n, char *out);
 /* The SDES key "inline:<base64>" of direction k of session (see fwd_session_key). */
 void fwd_inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *out);
 /* <builddir>/mediasecd, next to this program's directory. */

@@ -30,8 +30,8 @@
 /* about 5 MB of configuration */
 #define FWD_SESSIONS_PER_FILE 10000u
 
-static void
-base64(const uint8_t *in, size_t n, char *out)
+void
+fwd_base64(const uint8_t *in, size_t n, char *out)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i, o = 0;
@@ -69,7 +69,7 @@ fwd_inline_key(const struct fwd_setup *s, uint32_t session, unsigned k, char *ou
 
 	fwd_session_key(s->suite, session, k, buf, buf + si->master_key_len);
 	strcpy(out, "inline:");
-	base64(buf, (size_t)si->master_key_len + si->master_salt_len, out + 7);
+	fwd_base64(buf, (size_t)si->master_key_len + si->master_salt_len, out + 7);
 	memset(buf, 0, sizeof(buf));
 }
 

@@ -107,6 +107,8 @@ usage(const char *prog)
 		"  forward  mediasecd under G.711 traffic: no-drop rate and worker cycles per packet\n"
 		"  control  mediasecd's control socket: installs/s (Unix, TLS) under traffic, answer ->\n"
 		"           first packet, memory per leg with 1,000,000 legs, lookup cost\n"
+		"  pktgen   files for a Pktgen-DPDK benchmark of an appliance: pcaps of valid SRTP/RTP\n"
+		"           streams, mediasecd's sessions and configuration, keys, Lua scripts\n"
 		"\n"
 		"%s <benchmark> --help lists the benchmark's options.\n",
 		prog, prog);
@@ -125,6 +127,8 @@ main(int argc, char **argv)
 		return bench_forward(argc - 1, argv + 1);
 	if (strcmp(argv[1], "control") == 0)
 		return bench_control(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pktgen") == 0)
+		return bench_pktgen(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown benchmark '%s'\n", argv[0], argv[1]);
 	usage(argv[0]);
 	return 2;
