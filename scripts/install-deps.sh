@@ -16,6 +16,8 @@ packages=(
 	# demo (make run) and the e2e suite: namespaces, veth, real SRTP/RTP peers
 	iproute2 ethtool python3
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+	# the plots of docs/benchmarks.md (scripts/plot-forward.py); the benchmarks do not need it
+	python3-matplotlib
 )
 
 missing=()
