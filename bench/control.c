@@ -2220,7 +2220,7 @@ daemon_start(const struct opts *o, const struct fwd_setup *s, struct fwd_gen *g,
 	progress("mediasecd (%c): leg table of %u legs, %s\n", which, R.capacity,
 		 huge ? "hugepages" : "--no-huge");
 	t0 = rte_rdtsc();
-	if (fwd_child_start(&d->ch, argv, d->log, "ready", o->start_timeout_s) < 0) {
+	if (fwd_child_start(&d->ch, argv, d->log, "mediasecd: ready:", o->start_timeout_s) < 0) {
 		fail("mediasecd did not start (log: %s)", d->log);
 		return -1;
 	}

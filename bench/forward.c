@@ -655,8 +655,20 @@ trial(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row 
 	return pass;
 }
 
+/*
+ * The workers' mean share of the time between two readings: the stats op
+ * sums busy_cycles over every worker, so one worker's 100% is the sum's
+ * 1/workers.
+ */
+static double
+workers_busy(const struct opts *o, const struct telem *a, const struct telem *b)
+{
+	return delta(a, b, "busy_cycles") / (double)(b->tsc - a->tsc) / (double)o->workers;
+}
+
 static void
-record(struct row *r, const struct fwd_trial *t, const struct telem *a, const struct telem *b)
+record(const struct opts *o, struct row *r, const struct fwd_trial *t, const struct telem *a,
+       const struct telem *b)
 {
 	double cycles = t->elapsed_s * tsc_hz;
 
@@ -671,8 +683,7 @@ record(struct row *r, const struct fwd_trial *t, const struct telem *a, const st
 		double bc = delta(a, b, "busy_cycles"), bp = delta(a, b, "busy_pkts");
 
 		r->worker_cycles = bp > 0 ? bc / bp : 0;
-		/* the worker's share of the time between the two readings */
-		r->worker_busy = bc / (double)(b->tsc - a->tsc);
+		r->worker_busy = workers_busy(o, a, b);
 		r->proxy_rx = delta(a, b, "rx_pkts");
 		r->proxy_tx = delta(a, b, "tx_pkts");
 		r->proxy_drops = fwd_counters_drops(&a->c, &b->c, r->drops, sizeof(r->drops));
@@ -704,7 +715,7 @@ search(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row
 									(double)t->sent / t->elapsed_s / 1e6,
 									loss_pct(t), pass};
 			if (pass)
-				record(r, t, &a, &b);
+				record(o, r, t, &a, &b);
 			else if (rates == 0)
 				r->max_rx_mpps = (double)t->good / t->elapsed_s / 1e6;
 			if (!pass && rate < hi * 1.0001 && (!r->failed_above || rate <= r->fail_mpps * 1e6)) {
@@ -715,8 +726,7 @@ search(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row
 				r->fail_late = t->late;
 				r->fail_inflight = t->sent - RTE_MIN(t->good, t->sent);
 				r->fail_gen_busy = (double)t->gen_busy_cycles / (t->elapsed_s * tsc_hz);
-				r->fail_worker_busy = a.ok && b.ok ? delta(&a, &b, "busy_cycles") /
-									(double)(b.tsc - a.tsc) : 0;
+				r->fail_worker_busy = a.ok && b.ok ? workers_busy(o, &a, &b) : 0;
 			}
 			telem_free(&a);
 			telem_free(&b);
@@ -837,7 +847,7 @@ child_up(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct r
 	double timeout = o->start_timeout_s > 0 ? o->start_timeout_s : 120 + r->legs / 1000.0;
 	uint64_t t0 = rte_get_timer_cycles();
 
-	if (fwd_child_start(ch, argv, log, loop ? "forwards packets on" : "ready", timeout) < 0) {
+	if (fwd_child_start(ch, argv, log, loop ? "forwards packets on" : "mediasecd: ready:", timeout) < 0) {
 		snprintf(r->error, sizeof(r->error), "%.60s did not start (log: %.160s)", argv[0], log);
 		return false;
 	}
@@ -872,14 +882,18 @@ child_up(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct r
 	return true;
 }
 
-/* Latency trials at 10/50/90% of the row's rate; loop: through testpmd (running) instead. */
+/*
+ * Latency trials at 10/50/90% of the row's rate; with loop_row: through
+ * testpmd (running) instead, whose death is reported there, not as the row's.
+ */
 static void
 latency_trials(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struct row *r,
-	       bool loop, struct fwd_trial *t)
+	       struct row *loop_row, struct fwd_trial *t)
 {
+	bool loop = loop_row != NULL;
 	struct telem a, b;
 
-	for (unsigned k = 0; k < FWD_LAT_LOADS && child_alive(ch, r); k++) {
+	for (unsigned k = 0; k < FWD_LAT_LOADS && child_alive(ch, loop ? loop_row : r); k++) {
 		double rate = fwd_lat_loads[k] * r->mpps * 1e6;
 		struct fwd_lat_point *p = loop ? &r->lat.loop[k] : &r->lat.proxy[k];
 
@@ -950,10 +964,13 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 		free(t);
 		return;
 	}
-	snprintf(eal_prefix, sizeof(eal_prefix), "%s-%s-%s-%u-%u", s->prefix,
-		 r->loop ? "loop" : "proxy", mi->name, r->legs, r->rep);
-	snprintf(log, sizeof(log), "%s/%s-%s-%u-%u.log", s->dir, r->loop ? "testpmd" : "mediasecd",
-		 mi->name, r->legs, r->rep);
+	/* one name per row: suite, mode, legs, repetition and the control row apart */
+	snprintf(eal_prefix, sizeof(eal_prefix), "%s-%s-%s-%u-%u-s%u%s", s->prefix,
+		 r->loop ? "loop" : "proxy", mi->name, r->legs, r->rep, (unsigned)r->suite,
+		 r->again ? "-again" : "");
+	snprintf(log, sizeof(log), "%s/%s-%s-%u-%u-s%u%s.log", s->dir,
+		 r->loop ? "testpmd" : "mediasecd", mi->name, r->legs, r->rep, (unsigned)r->suite,
+		 r->again ? "-again" : "");
 	if (r->loop) {
 		loop_argv(o, s, huge, eal_prefix, arg, argv);
 	} else {
@@ -972,10 +989,12 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 		};
 
 		snprintf(r->ctl_socket, sizeof(r->ctl_socket), "%s/ctl.sock", s->dir);
-		snprintf(conf, sizeof(conf), "%s/mediasecd-%s-%u.conf", s->dir, mi->name, r->legs);
+		snprintf(conf, sizeof(conf), "%s/mediasecd-%s-%u-s%u.conf", s->dir, mi->name, r->legs,
+			 (unsigned)r->suite);
 		ret = fwd_write_config(&sc, conf, eal_prefix);
 		if (ret < 0) {
 			snprintf(r->error, sizeof(r->error), "cannot write %.160s: %s", conf, strerror(-ret));
+			fwd_remove_config(conf); /* what was written of it holds keys */
 			free(t);
 			return;
 		}
@@ -1004,7 +1023,7 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 	}
 	if (!r->loop && child_alive(&ch, r)) {
 		if (o->latency && r->found)
-			latency_trials(o, g, &ch, r, false, t);
+			latency_trials(o, g, &ch, r, NULL, t);
 		if (o->cost_pps > 0)
 			cost_trials(o, g, &ch, r, t);
 		fwd_mem_read(ch.pid, r->ctl_socket, ch.telemetry, &r->mem);
@@ -1050,7 +1069,7 @@ out:
 			snprintf(r->lat.loop_error, sizeof(r->lat.loop_error),
 				 "generator: cannot set up %u legs: %s", r->legs, strerror(-ret));
 		else if (child_up(o, g, &ch, &lr, argv, log, true, 1, t))
-			latency_trials(o, g, &ch, r, true, t);
+			latency_trials(o, g, &ch, r, &lr, t);
 		if (lr.error[0] != '\0')
 			snprintf(r->lat.loop_error, sizeof(r->lat.loop_error), "%.150s", lr.error);
 		if (ch.pid > 0)
@@ -1430,6 +1449,14 @@ run_installs(const struct opts *o, const struct fwd_setup *s)
 {
 	const struct row *best = NULL;
 
+	if (o->workers > 1) {
+		/* mediasec-bench control runs one worker: a rate of several would overload it */
+		installs.ran = true;
+		snprintf(installs.error, sizeof(installs.error),
+			 "key installs while forwarding are measured with one worker: run --installs "
+			 "with --workers 1");
+		return;
+	}
 	for (unsigned i = 0; i < nb_rows; i++) {
 		const struct row *r = &rows[i];
 

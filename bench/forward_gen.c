@@ -898,7 +898,12 @@ fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t count,
 	g->t = t;
 	g->trial++;
 	start = rte_rdtsc();
-	end = count ? UINT64_MAX : start + (uint64_t)(seconds * (double)hz);
+	/*
+	 * A count (priming) has a deadline too: twice its time at the rate and
+	 * 5 s more, so that a proxy that stops reading cannot hang the bench.
+	 */
+	end = start + (uint64_t)((count ? 2.0 * (double)count / rate_pps + 5.0 : seconds) *
+				 (double)hz);
 	for (now = start; now < end; now = rte_rdtsc()) {
 		uint64_t due = (uint64_t)((double)(now - start) * per_cycle);
 		uint64_t covered = t->built + t->skipped;
@@ -944,6 +949,25 @@ fwd_gen_run(struct fwd_gen *g, double rate_pps, double seconds, uint64_t count,
 	}
 	t->elapsed_s = (double)(now - start) / (double)hz;
 	t->gen_busy_cycles = busy;
+	if (!count) {
+		/*
+		 * The backlog at the end (up to max_lag packets behind the schedule,
+		 * less the burst still being gathered) is lost like any other
+		 * excess: a proxy that runs just under the rate would otherwise pass.
+		 */
+		uint64_t due = (uint64_t)((double)(now - start) * per_cycle);
+		uint64_t covered = t->built + t->skipped;
+
+		if (due > covered + burst) {
+			uint64_t excess = due - covered - burst;
+
+			t->skipped += excess;
+			if (g->nb_pending > 0)
+				t->overflow += excess;
+			else
+				t->late += excess;
+		}
+	}
 	/* what the schedule asked for, up to its last burst */
 	t->requested = t->built + t->skipped;
 	quiet_since = rte_rdtsc();

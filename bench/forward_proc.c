@@ -102,6 +102,25 @@ mac_str(const struct rte_ether_addr *m, char *s, size_t n)
 	snprintf(s, n, RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(m));
 }
 
+/* A file for keys: only its owner may read it, whatever the umask. */
+static FILE *
+fopen_secret(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "w")) == NULL) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	return f;
+}
+
 int
 fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char *eal_prefix)
 {
@@ -115,7 +134,7 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 	char main_cpu[32] = "";
 	unsigned media_lo = c->media_lo ? c->media_lo : FWD_UDP_BASE;
 	unsigned media_hi = c->media_hi ? c->media_hi : FWD_UDP_BASE + FWD_PORTS_PER_ADDR - 1;
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen_secret(path);
 	char mac[24], ip[16];
 
 	nb_addrs = RTE_MAX(nb_addrs, c->min_addrs);
@@ -206,7 +225,7 @@ fwd_write_config(const struct fwd_sessions_conf *c, const char *path, const char
 				return -errno;
 			}
 			snprintf(part, sizeof(part), "%s.%u", path, i / FWD_SESSIONS_PER_FILE);
-			out = fopen(part, "w");
+			out = fopen_secret(part);
 			if (out == NULL) {
 				int err = errno;
 
