@@ -80,6 +80,7 @@ mcmp_calls_read(const char *path, struct mcmp_call **calls)
 	struct mcmp_call *c = NULL;
 	unsigned n = 0, cap = 0, lineno = 0;
 	char line[512], key[128];
+	char iobuf[4096]; /* stdio's buffer holds the file's text (keys): ours, wiped */
 	int ret = 0;
 
 	if (f == NULL) {
@@ -87,6 +88,7 @@ mcmp_calls_read(const char *path, struct mcmp_call **calls)
 		fprintf(stderr, "calls: %s: %s\n", path, strerror(errno));
 		return ret;
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char idx[16], ssrc[16], aip[48], aport[8], bip[48], bport[8];
 		char *end;
@@ -108,13 +110,19 @@ mcmp_calls_read(const char *path, struct mcmp_call **calls)
 				ret = -E2BIG;
 				break;
 			}
-			cap = cap ? 2 * cap : 64;
-			nc = realloc(c, cap * sizeof(*c));
+			/* not realloc: it would leave a copy of the keys in freed memory */
+			nc = malloc((cap ? 2 * cap : 64) * sizeof(*c));
 			if (nc == NULL) {
 				ret = -ENOMEM;
 				break;
 			}
+			if (c != NULL) {
+				memcpy(nc, c, n * sizeof(*c));
+				mcmp_wipe(c, cap * sizeof(*c));
+				free(c);
+			}
 			c = nc;
+			cap = cap ? 2 * cap : 64;
 		}
 		if (strtoul(idx, &end, 10) != n || *end != '\0') {
 			fprintf(stderr, "calls: %s:%u: calls must be numbered 0, 1, 2, ...\n", path,
@@ -140,6 +148,7 @@ mcmp_calls_read(const char *path, struct mcmp_call **calls)
 	mcmp_wipe(key, sizeof(key));
 	mcmp_wipe(line, sizeof(line));
 	fclose(f);
+	mcmp_wipe(iobuf, sizeof(iobuf));
 	if (ret == 0 && n == 0) {
 		fprintf(stderr, "calls: %s: no call\n", path);
 		ret = -EINVAL;

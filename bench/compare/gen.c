@@ -28,7 +28,11 @@
  *                  measures the generator's and the kernel's own ceiling).
  * A packet that fails a check is corrupted; an intact packet of another call
  * than the one whose B address sent it, or from an address of no call, is
- * misforwarded; both are counted apart from loss.
+ * misforwarded; both are counted apart from loss. A packet older than what
+ * the generator remembers of its call (more than 64 packets behind the
+ * call's newest, so no duplicate check; or, --expect srtp, its hash slot
+ * already reused by a later packet) is too_old: not delivered, so counted
+ * as lost, never as good.
  *
  * Control: it prints one JSON line when ready, then reads commands on stdin,
  * one per line, and answers each with one JSON line:
@@ -88,7 +92,7 @@ struct call_rx {
 
 struct counts {
 	uint64_t sent, send_errors;
-	uint64_t good, stale, duplicate, reordered, late;
+	uint64_t good, stale, duplicate, reordered, late, too_old;
 	uint64_t corrupted, misforwarded, unknown_source, not_ours;
 };
 
@@ -102,6 +106,7 @@ struct gen {
 	uint32_t ssrc_mask;
 	uint64_t *hashes;        /* --expect srtp: hash of each sent packet */
 	uint64_t *sent_tsc;      /* --expect srtp: when it was sent (the payload is encrypted) */
+	uint64_t *sent_n;        /* --expect srtp: the packet number that slot holds */
 	uint32_t hash_slots;     /* per call, a power of two */
 	enum expect expect;
 	unsigned burst;
@@ -323,7 +328,8 @@ gen_setup(struct gen *g)
 			g->hash_slots <<= 1;
 		g->hashes = calloc((size_t)g->hash_slots * g->nb_calls, sizeof(*g->hashes));
 		g->sent_tsc = calloc((size_t)g->hash_slots * g->nb_calls, sizeof(*g->sent_tsc));
-		if (g->hashes == NULL || g->sent_tsc == NULL)
+		g->sent_n = calloc((size_t)g->hash_slots * g->nb_calls, sizeof(*g->sent_n));
+		if (g->hashes == NULL || g->sent_tsc == NULL || g->sent_n == NULL)
 			return -ENOMEM;
 	}
 	g->engine = ms_crypto_engine_find("ipsec-mb");
@@ -384,6 +390,7 @@ build_burst(struct gen *g, unsigned n)
 			g->hashes[slot] =
 				hash_bytes(rte_pktmbuf_mtod(m[k], const uint8_t *), m[k]->data_len);
 			g->sent_tsc[slot] = tsc;
+			g->sent_n[slot] = pn[k];
 		}
 		m[ok] = m[k];
 		g->pending_call[ok++] = i;
@@ -490,9 +497,8 @@ account(struct gen *g, uint32_t i, uint64_t n, uint64_t sent_tsc)
 	uint64_t back = r->next - 1 - n;
 
 	if (back >= 64) {
-		/* older than the window: intact and of this trial, seen or not */
-		g->c.reordered++;
-		g->c.good++;
+		/* older than the window: a duplicate cannot be told, so not delivered */
+		g->c.too_old++;
 		return;
 	}
 	if (r->window & (1ull << back)) {
@@ -500,6 +506,7 @@ account(struct gen *g, uint32_t i, uint64_t n, uint64_t sent_tsc)
 		return;
 	}
 	r->window |= 1ull << back;
+	g->c.reordered++;
 	g->c.good++;
 }
 
@@ -540,6 +547,7 @@ check_srtp(struct gen *g, int src_call, const uint8_t *p, size_t len)
 {
 	int j;
 	uint16_t seq;
+	uint32_t d;
 	uint64_t n, back;
 	const struct call_tx *t;
 
@@ -553,15 +561,33 @@ check_srtp(struct gen *g, int src_call, const uint8_t *p, size_t len)
 		return;
 	}
 	t = &g->tx[j];
-	seq = (uint16_t)(p[2] << 8 | p[3]);
-	/* the most recent packet number with this sequence number */
-	back = (uint16_t)(t->seq0 + t->count - 1 - seq);
-	if (t->count == 0 || back >= t->count || back >= g->hash_slots) {
+	/*
+	 * The packet number from the RTP timestamp, which SRTP leaves in clear:
+	 * ts0 + 160 n (mod 2^32) gives n modulo 2^27 (160 = 32 * 5; 80530637 is
+	 * 1/5 modulo 2^27). The most recent packet number with that residue.
+	 */
+	d = ntohl(get32(p + 4)) - t->ts0;
+	if (t->count == 0 || d % 32 != 0) {
+		g->c.corrupted++;
+		return;
+	}
+	back = (t->count - 1 - (uint64_t)(d / 32) * 80530637u) & ((1u << 27) - 1);
+	if (back >= t->count) {
 		g->c.corrupted++;
 		return;
 	}
 	n = t->count - 1 - back;
+	seq = (uint16_t)(p[2] << 8 | p[3]);
+	if (seq != (uint16_t)(t->seq0 + n)) {
+		g->c.corrupted++;
+		return;
+	}
 	size_t slot = (size_t)j * g->hash_slots + (n & (g->hash_slots - 1));
+	if (g->sent_n[slot] != n) {
+		/* a later packet has its slot: older than the history kept, cannot be checked */
+		g->c.too_old++;
+		return;
+	}
 	if (g->hashes[slot] != hash_bytes(p, len)) {
 		g->c.corrupted++;
 		return;
@@ -846,7 +872,7 @@ trial(struct gen *g, double rate, double seconds)
 	       ", \"loss_pct\": %.5f, \"late\": %" PRIu64 ", \"corrupted\": %" PRIu64
 	       ", \"misforwarded\": %" PRIu64 ", \"unknown_source\": %" PRIu64
 	       ", \"stale\": %" PRIu64 ", \"before_trial\": %" PRIu64 ", \"duplicate\": %" PRIu64
-	       ", \"reordered\": %" PRIu64 ", \"latency_p50_us\": %.1f, \"latency_p99_us\": %.1f, "
+	       ", \"reordered\": %" PRIu64 ", \"too_old\": %" PRIu64 ", \"latency_p50_us\": %.1f, \"latency_p99_us\": %.1f, "
 	       "\"gen_busy\": %.4f, \"gen_rx_drops\": %" PRIu64 ", \"other_udp_drops\": %" PRIu64
 	       ", \"udp_rcvbuf_errors\": %" PRIu64 ", \"proxy_cpu_s\": %.6f, "
 	       "\"proxy_core_busy_s\": %.4f}\n",
@@ -855,7 +881,7 @@ trial(struct gen *g, double rate, double seconds)
 	       g->c.sent ? 100.0 * (double)lost / (double)g->c.sent : 0.0, g->c.late,
 	       g->c.corrupted, g->c.misforwarded, g->c.unknown_source, g->c.stale,
 	       c0.good + c0.stale + c0.late + c0.corrupted + c0.misforwarded + c0.unknown_source,
-	       g->c.duplicate, g->c.reordered, latency_pct(g, 50), latency_pct(g, 99),
+	       g->c.duplicate, g->c.reordered, g->c.too_old, latency_pct(g, 50), latency_pct(g, 99),
 	       (double)g->busy_cycles / (double)(now - start), drop_ours1 - drop_ours0,
 	       drop_others1 - drop_others0, rcvbuf1 - rcvbuf0,
 	       g->proxy_pid > 0 && pcpu0 >= 0 && pcpu1 >= 0 ? pcpu1 - pcpu0 : -1.0,

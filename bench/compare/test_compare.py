@@ -73,8 +73,10 @@ def test_rtpengine(ns):
                           "--port-min=30000", "--port-max=30100"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # the key goes on stdin: argv is visible to everyone (ps)
         helper = (
             "import sys, json, time; sys.path.insert(0, %r)\n"
+            "key = sys.stdin.readline().strip()\n"
             "import ngclient\n"
             "ng = ngclient.NgClient('127.0.0.1', 2223, timeout=0.5)\n"
             "for _ in range(40):\n"
@@ -85,7 +87,7 @@ def test_rtpengine(ns):
             "else:\n"
             "    ok = False\n"
             "a, b = ngclient.srtp_to_rtp_call(ng, 'test-1', '127.0.0.1', 5004, '127.0.0.1', 5006,\n"
-            "    %r)\n"
+            "    key)\n"
             "err = None\n"
             "try:\n"
             "    ng.request({'command': 'answer', 'call-id': 'no-such-call', 'from-tag': 'x',\n"
@@ -93,9 +95,11 @@ def test_rtpengine(ns):
             "except ngclient.NgError as e:\n"
             "    err = str(e)\n"
             "print(json.dumps({'ping': ok, 'a': a, 'b': b, 'error': err}))\n"
-            % (HERE, "inline:" + base64.b64encode(os.urandom(30)).decode()))
+            % HERE)
+        key = "inline:" + base64.b64encode(os.urandom(30)).decode()
         r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", helper],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+                           input=key + "\n", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=30)
         if r.returncode != 0:
             check(False, "NG exchange with rtpengine: %s" % r.stderr.strip()[-300:])
             return
