@@ -20,6 +20,7 @@ function M.new(cfg)
 	local S = {
 		api = cfg.api or "new",
 		mbps = cfg.mbps or 10000,
+		link_up_ms = cfg.link_up_ms or 0, -- links read down until then, as before pktgen's first refresh
 		capacity = cfg.capacity or math.huge, -- pps per direction
 		file_packets = cfg.file_packets,
 		frame = cfg.frame, -- [pid] = bytes without FCS
@@ -178,6 +179,9 @@ function M.new(cfg)
 		end
 		for _, pid in ipairs(list(l)) do
 			local p = S.port[pid]
+			if S.mbps == 0 or S.now_ms < S.link_up_ms then
+				violation("start on port " .. pid .. " while its link is down")
+			end
 			if not p.pcap then
 				violation("start on port " .. pid .. " without pcap on: pktgen sends its own packet")
 			end
@@ -224,7 +228,8 @@ function M.new(cfg)
 		nargs("linkState", 1, ...)
 		local t, n = {}, 0
 		for _, pid in ipairs(list(...)) do
-			t[pid] = S.mbps > 0 and string.format("<UP-%d-FD>", S.mbps) or "<--Down-->"
+			local up = S.mbps > 0 and S.now_ms >= S.link_up_ms
+			t[pid] = up and string.format("<UP-%d-FD>", S.mbps) or "<--Down-->"
 			n = n + 1
 		end
 		t.n = n

@@ -173,5 +173,35 @@ do
 	check(string.find(text, "link down", 1, true) ~= nil, "replay/down: said so")
 end
 
+-- 7b. short trials that end between two polls of isSending still pass at the rate offered
+do
+	local env = { MS_NDR_TRIAL_S = "0.52", MS_NDR_MIN_TRIAL_S = "0.52", MS_NDR_LO = tostring(rate / 10),
+		MS_NDR_HI = tostring(rate) }
+	local res, S, text = run("ndr.lua", { capacity = 1e12 }, env)
+	check(res ~= nil, "ndr/short ran")
+	if res then
+		no_violations(S, "ndr/short")
+		check(res.ndr == rate and #res.trials == 1, "ndr/short: the top rate passes at once\n" .. text)
+	end
+end
+
+-- 8. links that come up 2.5 s after the script starts (pktgen's first refresh): waited for
+do
+	local r, S = run("replay.lua", { link_up_ms = 2500 })
+	check(r ~= nil and r.error == nil, "replay/late link: ran")
+	if r then
+		no_violations(S, "replay/late link")
+		check(#S.epochs == 1 and r[1].lost == 0 and r[2].lost == 0, "replay/late link: one clean trial")
+	end
+end
+
+-- 9. a link that stays down is waited for only MS_LINK_WAIT_S
+do
+	local r, S, text = run("replay.lua", { mbps = 0 }, { MS_LINK_WAIT_S = "3" })
+	check(r ~= nil and r.error ~= nil and #S.epochs == 0, "replay/down 3 s: not started")
+	check(S.now_ms >= 3000 and S.now_ms < 4000, "replay/down 3 s: waited " .. S.now_ms .. " ms")
+	check(string.find(text, "link down", 1, true) ~= nil, "replay/down 3 s: said so")
+end
+
 print(string.format("%s: %d checks, %d failed", _VERSION, checks, failures))
 os.exit(failures == 0 and 0 or 1)
