@@ -105,7 +105,7 @@ function ms.counters(pid)
 	local e = t[pid]
 	local c = e.curr or e
 	return {
-		rx = c.ipackets or 0, tx = c.opackets or 0,
+		rx = c.ipackets or 0, tx = c.opackets or 0, obytes = c.obytes or 0,
 		imissed = c.imissed or 0, ierrors = c.ierrors or 0,
 		rx_nombuf = c.rx_nombuf or 0, oerrors = c.oerrors or 0,
 	}
@@ -188,6 +188,15 @@ function ms.trial(pps, seconds)
 			ierrors = after[rx_port].ierrors - before[rx_port].ierrors,
 		}
 		r[d].loss = sent > 0 and r[d].lost / sent or 1
+		-- a port that is not in pcap mode (pktgen started without -s) sends
+		-- pktgen's own packet: tell by the bytes per frame sent (with or
+		-- without the FCS, as the NIC counts; no check if it counts no bytes)
+		local obytes = after[tx_port].obytes - before[tx_port].obytes
+		if sent > 0 and obytes > 0 then
+			r[d].frame_sent = obytes / sent
+			r[d].not_file = r[d].frame_sent < MS.frame[tx_port] - 0.5
+				or r[d].frame_sent > MS.frame[tx_port] + 4.5
+		end
 		ms.budget[tx_port] = ms.budget[tx_port] - sent
 	end
 	-- isSending is polled, so the ports stopped within the last poll: the time
@@ -211,6 +220,11 @@ function ms.report(label, r)
 			x.sent, x.received, x.lost, 100 * x.loss,
 			x.extra > 0 and string.format(", %d more than sent (not from this trial?)", x.extra) or "",
 			x.missed > 0 and string.format(", of which pktgen's own rx missed %d", x.missed) or ""))
+		if x.not_file then
+			print(string.format("  WARNING: port %d sent %.1f bytes per frame, its file has %d-byte "
+				.. "frames: was pktgen started with -s %d:%s.pcap?", MS.ports[d], x.frame_sent,
+				MS.frame[d], MS.ports[d], d == 1 and "a" or "b"))
+		end
 	end
 	local path = os.getenv("MS_RESULTS")
 	if path ~= nil and path ~= "" then

@@ -55,6 +55,11 @@ local function run(pps)
 		result.stopped = why
 		return nil
 	end
+	if r[1].not_file or r[2].not_file then
+		ms.report(string.format("trial %d", #result.trials + 1), r)
+		result.stopped = "a port is not sending its pcap file (see the WARNING above)"
+		return nil
+	end
 	local ok, why_not = passed(r)
 	r.passed = ok
 	ms.report(string.format("trial %d", #result.trials + 1), r)

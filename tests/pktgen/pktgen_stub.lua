@@ -24,6 +24,7 @@ function M.new(cfg)
 		capacity = cfg.capacity or math.huge, -- pps per direction
 		file_packets = cfg.file_packets,
 		frame = cfg.frame, -- [pid] = bytes without FCS
+		frame_sent = cfg.frame_sent or {}, -- [pid] = bytes of what the port really sends
 		now_ms = 0,
 		calls = {},
 		violations = {},
@@ -34,7 +35,7 @@ function M.new(cfg)
 		S.port[pid] = {
 			pct = 0, count = 0, pcap = false, sending = false, remaining = 0,
 			pos = 0, acc = 0, tx = cfg.tx_before and cfg.tx_before[pid] or 0, rx = 0,
-			shown = { tx = 0, rx = 0 }, dropacc = 0,
+			shown = { tx = 0, rx = 0, obytes = 0 }, dropacc = 0, obytes = 0,
 		}
 		S.port[pid].shown.tx = S.port[pid].tx
 	end
@@ -106,6 +107,8 @@ function M.new(cfg)
 							.. "replays", pid, p.pos, S.file_packets))
 					end
 					p.tx = p.tx + n
+					-- frame_sent: what a port sends instead of its file's frames
+					p.obytes = p.obytes + n * (S.frame_sent[pid] or S.frame[pid])
 					-- the appliance: at most capacity pps per direction
 					local keep = math.min(1, S.capacity / pps(pid))
 					p.dropacc = p.dropacc + n * keep
@@ -127,7 +130,7 @@ function M.new(cfg)
 		if S.now_ms % 1000 == 0 then -- pktgen's once-a-second refresh
 			for _, pid in ipairs(S.ports) do
 				local p = S.port[pid]
-				p.shown.tx, p.shown.rx = p.tx, p.rx
+				p.shown.tx, p.shown.rx, p.shown.obytes = p.tx, p.rx, p.obytes
 			end
 		end
 	end
@@ -238,7 +241,7 @@ function M.new(cfg)
 
 	local function counters(pid)
 		local p = S.port[pid]
-		return { ipackets = p.shown.rx, opackets = p.shown.tx, ibytes = 0, obytes = 0,
+		return { ipackets = p.shown.rx, opackets = p.shown.tx, ibytes = 0, obytes = p.shown.obytes,
 			ierrors = 0, oerrors = 0, rx_nombuf = 0, imissed = 0 }
 	end
 

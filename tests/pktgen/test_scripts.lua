@@ -203,5 +203,24 @@ do
 	check(string.find(text, "link down", 1, true) ~= nil, "replay/down 3 s: said so")
 end
 
+-- 10. a port that sends pktgen's own 60-byte packet, not its file: said, and the search stops
+do
+	local r, S, text = run("replay.lua", { frame_sent = { [1] = 60 } })
+	check(r ~= nil and not r[1].not_file and r[2].not_file, "replay/no pcap: port 1 found out")
+	check(string.find(text, "WARNING: port 1 sent 60.0 bytes per frame", 1, true) ~= nil,
+		"replay/no pcap: said so\n" .. text)
+	local res, S2, text2 = run("ndr.lua", { frame_sent = { [0] = 60 } })
+	check(res ~= nil and res.ndr == nil and #S2.epochs == 1, "ndr/no pcap: stopped after one trial")
+	check(res ~= nil and res.stopped ~= nil and string.find(res.stopped, "pcap", 1, true) ~= nil,
+		"ndr/no pcap: said why\n" .. text2)
+end
+
+-- 11. a NIC that counts the FCS in its byte counter is not taken for a missing pcap
+do
+	local r = run("replay.lua", { frame_sent = { [0] = frame_a + 4, [1] = frame_b + 4 } })
+	check(r ~= nil and r.error == nil and not r[1].not_file and not r[2].not_file,
+		"replay/FCS counted: no warning")
+end
+
 print(string.format("%s: %d checks, %d failed", _VERSION, checks, failures))
 os.exit(failures == 0 and 0 or 1)
