@@ -18,6 +18,9 @@ packages=(
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 	# the plots of docs/benchmarks.md (scripts/plot-forward.py); the benchmarks do not need it
 	python3-matplotlib
+	# the pktgen_lua test: the Lua scripts of mediasec-bench pktgen under the Lua
+	# versions Pktgen-DPDK builds with (pktgen itself is not packaged)
+	lua5.4 lua5.3
 )
 
 missing=()

@@ -12,8 +12,10 @@
 --   for more.
 -- * pktgen sets its rate in percent of the link speed; a frame takes its
 --   bytes + FCS (4) + preamble and start delimiter (8) + gap (12) on the wire.
--- * pktgen refreshes its port counters once a second: counters are read
---   more than a second after the last packet.
+-- * pktgen refreshes its port counters and link states once a second, from
+--   a timer thread that starts just before it runs a -f script: counters are
+--   read more than a second after the last packet, and the scripts wait for
+--   both links to be reported up before the first trial.
 -- Checked on the machine that wrote them against a stub of pktgen's Lua API
 -- (tests/pktgen/), not against a real pktgen.
 
@@ -21,6 +23,7 @@ local ms = {}
 
 ms.POLL_MS = 50      -- how often isSending is asked: the resolution of the send time
 ms.STATS_MS = 1100   -- longer than pktgen's counter refresh (1 s)
+ms.LINK_POLL_MS = 250
 
 function ms.env_num(name, default)
 	local v = os.getenv(name)
@@ -54,6 +57,26 @@ function ms.setup()
 	for _, p in ipairs(MS.ports) do
 		pktgen.pcap(tostring(p), "on")
 	end
+	ms.wait_links(ms.env_num("MS_LINK_WAIT_S", 15))
+end
+
+-- Waits up to seconds for both links to be reported up (a trial on a link
+-- still down says so and does not run).
+function ms.wait_links(seconds)
+	local waited = 0
+	while true do
+		local all_up = true
+		for _, p in ipairs(MS.ports) do
+			if ms.link_mbps(p) == nil then
+				all_up = false
+			end
+		end
+		if all_up or waited >= seconds * 1000 then
+			return all_up
+		end
+		pktgen.delay(ms.LINK_POLL_MS)
+		waited = waited + ms.LINK_POLL_MS
+	end
 end
 
 -- "<UP-10000-FD>" -> 10000 (Mb/s); nil when the link is down.
@@ -82,7 +105,7 @@ function ms.counters(pid)
 	local e = t[pid]
 	local c = e.curr or e
 	return {
-		rx = c.ipackets or 0, tx = c.opackets or 0,
+		rx = c.ipackets or 0, tx = c.opackets or 0, obytes = c.obytes or 0,
 		imissed = c.imissed or 0, ierrors = c.ierrors or 0,
 		rx_nombuf = c.rx_nombuf or 0, oerrors = c.oerrors or 0,
 	}
@@ -165,9 +188,23 @@ function ms.trial(pps, seconds)
 			ierrors = after[rx_port].ierrors - before[rx_port].ierrors,
 		}
 		r[d].loss = sent > 0 and r[d].lost / sent or 1
+		-- a port that is not in pcap mode (pktgen started without -s) sends
+		-- pktgen's own packet: tell by the bytes per frame sent (with or
+		-- without the FCS, as the NIC counts; no check if it counts no bytes)
+		local obytes = after[tx_port].obytes - before[tx_port].obytes
+		if sent > 0 and obytes > 0 then
+			r[d].frame_sent = obytes / sent
+			r[d].not_file = r[d].frame_sent < MS.frame[tx_port] - 0.5
+				or r[d].frame_sent > MS.frame[tx_port] + 4.5
+		end
 		ms.budget[tx_port] = ms.budget[tx_port] - sent
 	end
-	r.offered = elapsed > 0 and math.max(r[1].sent, r[2].sent) / elapsed or 0
+	-- isSending is polled, so the ports stopped within the last poll: the time
+	-- they took lies between elapsed - POLL_MS and elapsed. offered is the
+	-- lower bound of the rate of the slower port, offered_max the upper one.
+	local least = math.min(r[1].sent, r[2].sent)
+	r.offered = elapsed > 0 and least / elapsed or 0
+	r.offered_max = least / math.max(elapsed - ms.POLL_MS / 1000, ms.POLL_MS / 1000)
 	return r
 end
 
@@ -183,6 +220,11 @@ function ms.report(label, r)
 			x.sent, x.received, x.lost, 100 * x.loss,
 			x.extra > 0 and string.format(", %d more than sent (not from this trial?)", x.extra) or "",
 			x.missed > 0 and string.format(", of which pktgen's own rx missed %d", x.missed) or ""))
+		if x.not_file then
+			print(string.format("  WARNING: port %d sent %.1f bytes per frame, its file has %d-byte "
+				.. "frames: was pktgen started with -s %d:%s.pcap?", MS.ports[d], x.frame_sent,
+				MS.frame[d], MS.ports[d], d == 1 and "a" or "b"))
+		end
 	end
 	local path = os.getenv("MS_RESULTS")
 	if path ~= nil and path ~= "" then

@@ -6,7 +6,7 @@
 -- MS_NDR_LOSS (a fraction: 0 is no drop at all), MS_NDR_PRECISION (the search
 -- stops when high - low is under this fraction of the first high),
 -- MS_NDR_MIN_TRIAL_S (a trial is shortened to fit the files down to this),
--- MS_PORT_A, MS_PORT_B, MS_DRAIN_MS, MS_RESULTS.
+-- MS_PORT_A, MS_PORT_B, MS_DRAIN_MS, MS_LINK_WAIT_S, MS_RESULTS.
 
 ms.setup()
 ms.budget_init()
@@ -28,8 +28,9 @@ local result = { trials = {}, allowed = allowed }
 local step = precision * hi
 
 -- pass: both directions within the loss allowed, and pktgen offered the rate
+-- (within what polling isSending can tell)
 local function passed(r)
-	if r.timed_out or r.offered < 0.95 * r.pps then
+	if r.timed_out or r.offered_max < 0.95 * r.pps then
 		return false, "pktgen could not offer this rate"
 	end
 	for d = 1, 2 do
@@ -52,6 +53,11 @@ local function run(pps)
 	local r, why = ms.trial(pps, secs)
 	if r == nil then
 		result.stopped = why
+		return nil
+	end
+	if r[1].not_file or r[2].not_file then
+		ms.report(string.format("trial %d", #result.trials + 1), r)
+		result.stopped = "a port is not sending its pcap file (see the WARNING above)"
 		return nil
 	end
 	local ok, why_not = passed(r)

@@ -1,7 +1,7 @@
 -- replay.lua: sends a.pcap on port A and b.pcap on port B at MS.rate packets
 -- per second per direction for MS.seconds, then prints what came back.
 -- Environment: MS_RATE, MS_SECONDS, MS_PORT_A, MS_PORT_B, MS_DRAIN_MS,
--- MS_RESULTS (a file to append the figures to).
+-- MS_LINK_WAIT_S, MS_RESULTS (a file to append the figures to).
 
 ms.setup()
 ms.budget_init()
