@@ -21,6 +21,8 @@ packages=(
 	# the pktgen_lua test: the Lua scripts of mediasec-bench pktgen under the Lua
 	# versions Pktgen-DPDK builds with (pktgen itself is not packaged)
 	lua5.4 lua5.3
+	# bench/compare and its compare_ngclient test: a real rtpengine in user space
+	rtpengine-daemon
 )
 
 missing=()
@@ -48,3 +50,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# the package may start its own rtpengine service (all interfaces, table 0):
+# bench/compare starts its own, in a network namespace, when it needs one
+if [[ " ${missing[*]} " == *" rtpengine-daemon "* ]]; then
+	$sudo service rtpengine-daemon stop >/dev/null 2>&1 || true
+fi
