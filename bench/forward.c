@@ -939,6 +939,15 @@ cost_trials(const struct opts *o, struct fwd_gen *g, struct fwd_child *ch, struc
 			o->cost_pps / 1e6, r->cost.median, r->cost.n);
 }
 
+/* The log of a row: one name per suite, mode, legs, repetition and control row. */
+static void
+row_log_path(const struct fwd_setup *s, const struct row *r, char *path, size_t n)
+{
+	snprintf(path, n, "%s/%s-%s-%u-%u-s%u%s.log", s->dir, r->loop ? "testpmd" : "mediasecd",
+		 fwd_mode_info(r->mode)->name, r->legs, r->rep, (unsigned)r->suite,
+		 r->again ? "-again" : "");
+}
+
 static void
 run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_gen *g,
 	struct row *r)
@@ -968,9 +977,7 @@ run_row(const struct opts *o, const struct fwd_setup *s, bool huge, struct fwd_g
 	snprintf(eal_prefix, sizeof(eal_prefix), "%s-%s-%s-%u-%u-s%u%s", s->prefix,
 		 r->loop ? "loop" : "proxy", mi->name, r->legs, r->rep, (unsigned)r->suite,
 		 r->again ? "-again" : "");
-	snprintf(log, sizeof(log), "%s/%s-%s-%u-%u-s%u%s.log", s->dir,
-		 r->loop ? "testpmd" : "mediasecd", mi->name, r->legs, r->rep, (unsigned)r->suite,
-		 r->again ? "-again" : "");
+	row_log_path(s, r, log, sizeof(log));
 	if (r->loop) {
 		loop_argv(o, s, huge, eal_prefix, arg, argv);
 	} else {
@@ -1958,9 +1965,7 @@ bench_forward(int argc, char **argv)
 			unlink(path);
 		}
 		for (unsigned i = 0; i < nb_rows; i++) {
-			snprintf(path, sizeof(path), "%s/%s-%s-%u-%u.log", s.dir,
-				 rows[i].loop ? "testpmd" : "mediasecd", fwd_mode_info(rows[i].mode)->name,
-				 rows[i].legs, rows[i].rep);
+			row_log_path(&s, &rows[i], path, sizeof(path));
 			if (rows[i].done)
 				unlink(path);
 		}

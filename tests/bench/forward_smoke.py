@@ -47,6 +47,8 @@ def main():
                            timeout=240)
         print(r.stdout[-4000:])
         check(r.returncode == 0, "mediasec-bench forward exits 0 (%d)" % r.returncode)
+        check("kept in" not in r.stdout,
+              "its work directory (configurations with keys, logs) removed at the end")
         if not os.path.exists(out):
             check(False, "the JSON file was written")
             return 1
