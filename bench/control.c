@@ -730,29 +730,14 @@ cpu_times(int daemon, struct cpu_times *t)
 static void
 proc_mem(int pid, struct memsnap *m)
 {
-	char path[64], line[256];
-	FILE *f;
+	struct fwd_proc_mem pm;
 
-	m->rss_kb = m->hugetlb_kb = m->anon_kb = m->file_kb = m->shmem_kb = 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long v;
-
-		if (sscanf(line, "VmRSS: %lu kB", &v) == 1)
-			m->rss_kb = (double)v;
-		else if (sscanf(line, "RssAnon: %lu kB", &v) == 1)
-			m->anon_kb = (double)v;
-		else if (sscanf(line, "RssFile: %lu kB", &v) == 1)
-			m->file_kb = (double)v;
-		else if (sscanf(line, "RssShmem: %lu kB", &v) == 1)
-			m->shmem_kb = (double)v;
-		else if (sscanf(line, "HugetlbPages: %lu kB", &v) == 1)
-			m->hugetlb_kb = (double)v;
-	}
-	fclose(f);
+	fwd_proc_mem(pid, &pm);
+	m->rss_kb = pm.vm_rss_kb;
+	m->anon_kb = pm.rss_anon_kb;
+	m->file_kb = pm.rss_file_kb;
+	m->shmem_kb = pm.rss_shmem_kb;
+	m->hugetlb_kb = pm.hugetlb_kb;
 }
 
 static double

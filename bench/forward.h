@@ -356,6 +356,14 @@ struct fwd_cost {
 void fwd_cost_finish(struct fwd_cost *c);
 
 /* mediasecd's memory: its stats op (what it allocated) and the kernel's count. */
+/* A process's memory as the kernel counts it (/proc/PID/status), kB. */
+struct fwd_proc_mem {
+	double vm_rss_kb, rss_anon_kb, rss_file_kb, rss_shmem_kb, hugetlb_kb;
+};
+
+/* Reads it; all zero and false when the file cannot be read or has no HugetlbPages line. */
+bool fwd_proc_mem(int pid, struct fwd_proc_mem *m);
+
 struct fwd_mem {
 	bool stats_ok;
 	double dpdk_heap, key_memory, control_heap, total; /* bytes, the stats op */

@@ -677,3 +677,35 @@ fwd_cpu_others(const struct fwd_cpu_sample *a, const struct fwd_cpu_sample *b)
 
 	return others > 0 && ticks > 0 ? (double)others / ticks : 0;
 }
+
+bool
+fwd_proc_mem(int pid, struct fwd_proc_mem *m)
+{
+	char path[64], line[256];
+	bool hugetlb = false;
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long v;
+
+		if (sscanf(line, "VmRSS: %lu kB", &v) == 1)
+			m->vm_rss_kb = (double)v;
+		else if (sscanf(line, "RssAnon: %lu kB", &v) == 1)
+			m->rss_anon_kb = (double)v;
+		else if (sscanf(line, "RssFile: %lu kB", &v) == 1)
+			m->rss_file_kb = (double)v;
+		else if (sscanf(line, "RssShmem: %lu kB", &v) == 1)
+			m->rss_shmem_kb = (double)v;
+		else if (sscanf(line, "HugetlbPages: %lu kB", &v) == 1) {
+			m->hugetlb_kb = (double)v;
+			hugetlb = true;
+		}
+	}
+	fclose(f);
+	return hugetlb;
+}

@@ -49,28 +49,13 @@ fwd_cost_finish(struct fwd_cost *c)
 static void
 proc_mem(int pid, struct fwd_mem *m)
 {
-	char path[64], line[256];
-	FILE *f;
+	struct fwd_proc_mem pm;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long v;
-
-		if (sscanf(line, "RssAnon: %lu kB", &v) == 1)
-			m->rss_anon_kb = (double)v;
-		else if (sscanf(line, "RssFile: %lu kB", &v) == 1)
-			m->rss_file_kb = (double)v;
-		else if (sscanf(line, "RssShmem: %lu kB", &v) == 1)
-			m->rss_shmem_kb = (double)v;
-		else if (sscanf(line, "HugetlbPages: %lu kB", &v) == 1) {
-			m->hugetlb_kb = (double)v;
-			m->kernel_ok = true;
-		}
-	}
-	fclose(f);
+	m->kernel_ok = fwd_proc_mem(pid, &pm);
+	m->rss_anon_kb = pm.rss_anon_kb;
+	m->rss_file_kb = pm.rss_file_kb;
+	m->rss_shmem_kb = pm.rss_shmem_kb;
+	m->hugetlb_kb = pm.hugetlb_kb;
 }
 
 static double
