@@ -37,45 +37,12 @@ for f in "$mediasecd" "$tool"; do
 done
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ms-pcap-daemon.XXXXXX") || exit 1
-pid=
-prefix=
-failed=0
-
-# EAL's runtime files of this run's own file prefix (--no-huge leaves them)
-eal_files_remove() {
-	[ -n "$prefix" ] || return 0
-	for r in /var/run /tmp "${XDG_RUNTIME_DIR:-/nonexistent}"; do
-		rm -rf "$r/dpdk/$prefix"
-	done
+test_name=pcap_daemon
+work_dir=$dir
+mediasecd_err() {
+	[ -n "${run:-}" ] && echo "$run/mediasecd.err"
 }
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	eal_files_remove
-	if [ "$failed" -eq 0 ] && [ "${MS_PCAP_KEEP:-0}" != 1 ]; then
-		rm -rf "$dir"
-	else
-		echo "pcap_daemon: files kept in $dir"
-	fi
-}
-trap cleanup EXIT
-
-fail() {
-	failed=1
-	echo "pcap_daemon: FAIL: $*"
-	if [ -n "${run:-}" ] && [ -s "$run/mediasecd.err" ]; then
-		echo "--- mediasecd stderr (last 30 lines)"
-		tail -n 30 "$run/mediasecd.err"
-	fi
-	exit 1
-}
-
-size_of() {
-	stat -c %s "$1" 2>/dev/null || echo 0
-}
+. "$(dirname "$0")/daemon_lib.sh"
 
 for engine in "${engines[@]}"; do
 	run=$dir/$engine

@@ -32,44 +32,12 @@ for f in "$mediasecd" "$ctl" "$bench" "$check"; do
 done
 
 top=$(mktemp -d "${TMPDIR:-/tmp}/ms-pktgen-pcap.XXXXXX") || exit 1
-pid=
-prefix=
-failed=0
-
-eal_files_remove() {
-	[ -n "$prefix" ] || return 0
-	for r in /var/run /tmp "${XDG_RUNTIME_DIR:-/nonexistent}"; do
-		rm -rf "$r/dpdk/$prefix"
-	done
+test_name=pktgen_pcap
+work_dir=$top
+mediasecd_err() {
+	[ -n "${run:-}" ] && echo "$run/out/mediasecd.err"
 }
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	eal_files_remove
-	if [ "$failed" -eq 0 ] && [ "${MS_PCAP_KEEP:-0}" != 1 ]; then
-		rm -rf "$top"
-	else
-		echo "pktgen_pcap: files kept in $top"
-	fi
-}
-trap cleanup EXIT
-
-fail() {
-	failed=1
-	echo "pktgen_pcap: FAIL: $*"
-	if [ -n "${run:-}" ] && [ -s "$run/out/mediasecd.err" ]; then
-		echo "--- mediasecd stderr (last 20 lines)"
-		tail -n 20 "$run/out/mediasecd.err"
-	fi
-	exit 1
-}
-
-size_of() {
-	stat -c %s "$1" 2>/dev/null || echo 0
-}
+. "$(dirname "$0")/daemon_lib.sh"
 
 # net_pcap's MACs: 02:70:63:61:70:<device index>, devices probed in port order
 MAC_A=02:70:63:61:70:00
