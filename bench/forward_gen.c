@@ -38,6 +38,7 @@
 #include "bench.h"
 #include "forward.h"
 #include "secmem.h"
+#include "unaligned.h"
 
 #define MAGIC 0x4d53u /* "MS", then the trial number */
 #define POOL_SIZE 16383
@@ -162,36 +163,6 @@ static inline uint64_t
 word_of(uint32_t session, uint64_t count, unsigned k)
 {
 	return (((uint64_t)session << 40 ^ count) + k) * 0x9e3779b97f4a7c15ull;
-}
-
-static inline void
-put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
 }
 
 static void

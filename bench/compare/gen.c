@@ -60,6 +60,7 @@
 #include "calls.h"
 #include "secmem.h"
 #include "srtp.h"
+#include "../unaligned.h"
 
 #define RTP_HDR 12
 #define PAYLOAD 160
@@ -128,36 +129,6 @@ struct gen {
 	struct counts c;
 	uint64_t busy_cycles;
 };
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static inline void
-put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
 
 static inline uint64_t
 mix64(uint64_t z)
