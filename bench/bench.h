@@ -2,7 +2,10 @@
 #ifndef MS_BENCH_H
 #define MS_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 /*
  * Starts EAL for a benchmark: the given EAL arguments if any, else hugepage
@@ -24,6 +27,12 @@ int bench_parse_list(const char *s, unsigned *out, unsigned *n, unsigned max, un
 uint64_t bench_rand(void);
 /* Free hugepage memory in MiB, from /proc/meminfo. */
 unsigned bench_hugepages_free_mb(void);
+
+/*
+ * A benchmark's JSON results: on stdout when to_stdout, into the file path
+ * when not NULL (a message names who could not write it); then freed.
+ */
+void bench_json_out(json_t *doc, bool to_stdout, const char *path, const char *who);
 
 int bench_crypto(int argc, char **argv);
 int bench_forward(int argc, char **argv);

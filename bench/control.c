@@ -1904,8 +1904,8 @@ j_stats(double *v, unsigned n)
 	return j;
 }
 
-static void
-print_json(const struct opts *o, const struct fwd_setup *s, FILE *out)
+static json_t *
+results_json(const struct opts *o, const struct fwd_setup *s)
 {
 	json_t *root = json_object(), *a, *j;
 	struct target t[3];
@@ -2065,9 +2065,7 @@ print_json(const struct opts *o, const struct fwd_setup *s, FILE *out)
 	for (unsigned i = 0; i < R.nb_errors && i < MAX_ERRORS; i++)
 		json_array_append_new(a, json_string(R.errors[i]));
 	json_object_set_new(root, "errors", a);
-	json_dumpf(root, out, JSON_INDENT(2));
-	fprintf(out, "\n");
-	json_decref(root);
+	return root;
 }
 
 /* ------------------------------------------------------------- the run */
@@ -2619,21 +2617,11 @@ done:
 	daemon_stop(&d);
 	R.total_s = tsc_s(rte_rdtsc() - t_all);
 
-	if (o.json)
-		print_json(&o, &s, stdout);
-	else
+	if (!o.json)
 		print_text(&o, &s);
 	fflush(stdout);
-	if (o.json_file != NULL) {
-		FILE *jf = fopen(o.json_file, "w");
-
-		if (jf == NULL) {
-			fprintf(stderr, "mediasec-bench control: %s: %s\n", o.json_file, strerror(errno));
-		} else {
-			print_json(&o, &s, jf);
-			fclose(jf);
-		}
-	}
+	if (o.json || o.json_file != NULL)
+		bench_json_out(results_json(&o, &s), o.json, o.json_file, "mediasec-bench control");
 	fwd_gen_free(g);
 	rte_eal_cleanup();
 	{

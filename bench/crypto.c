@@ -551,8 +551,8 @@ print_table(const struct opts *o, const char *memdesc)
 		       t[i].met ? "met" : "NOT MET");
 }
 
-static void
-print_json(const struct opts *o, const char *memdesc)
+static json_t *
+results_json(const struct opts *o, const char *memdesc)
 {
 	json_t *root = json_object(), *arr = json_array(), *targets = json_array(), *hot = json_object();
 	struct target t[12];
@@ -610,9 +610,7 @@ print_json(const struct opts *o, const char *memdesc)
 		json_array_append_new(targets, j);
 	}
 	json_object_set_new(root, "targets", targets);
-	json_dumpf(root, stdout, JSON_INDENT(2));
-	printf("\n");
-	json_decref(root);
+	return root;
 }
 
 int
@@ -722,7 +720,7 @@ bench_crypto(int argc, char **argv)
 		}
 	}
 	if (o.json)
-		print_json(&o, memdesc);
+		bench_json_out(results_json(&o, memdesc), true, NULL, "mediasec-bench crypto");
 	else
 		print_table(&o, memdesc);
 

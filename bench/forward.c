@@ -1634,8 +1634,8 @@ hostname(void)
 	return h;
 }
 
-static void
-print_json(const struct opts *o, const struct fwd_setup *s, FILE *out)
+static json_t *
+results_json(const struct opts *o, const struct fwd_setup *s)
 {
 	json_t *root = json_object(), *arr = json_array(), *targets = json_array();
 	struct target t[MAX_TARGETS];
@@ -1812,9 +1812,7 @@ print_json(const struct opts *o, const struct fwd_setup *s, FILE *out)
 		json_array_append_new(targets, j);
 	}
 	json_object_set_new(root, "targets", targets);
-	json_dumpf(root, out, JSON_INDENT(2));
-	fprintf(out, "\n");
-	json_decref(root);
+	return root;
 }
 
 int
@@ -1940,21 +1938,10 @@ bench_forward(int argc, char **argv)
 	s.suite = o.suite;
 	if (o.installs)
 		run_installs(&o, &s);
-	if (o.json)
-		print_json(&o, &s, stdout);
-	else
+	if (!o.json)
 		print_table(&o, &s);
-
-	if (o.json_file != NULL) {
-		FILE *jf = fopen(o.json_file, "w");
-
-		if (jf == NULL) {
-			fprintf(stderr, "mediasec-bench forward: %s: %s\n", o.json_file, strerror(errno));
-		} else {
-			print_json(&o, &s, jf);
-			fclose(jf);
-		}
-	}
+	if (o.json || o.json_file != NULL)
+		bench_json_out(results_json(&o, &s), o.json, o.json_file, "mediasec-bench forward");
 	fwd_gen_free(g);
 	rte_eal_cleanup();
 	if (!o.keep) {

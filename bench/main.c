@@ -114,6 +114,27 @@ usage(const char *prog)
 		prog, prog);
 }
 
+void
+bench_json_out(json_t *doc, bool to_stdout, const char *path, const char *who)
+{
+	if (to_stdout) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		printf("\n");
+	}
+	if (path != NULL) {
+		FILE *f = fopen(path, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "%s: %s: %s\n", who, path, strerror(errno));
+		} else {
+			json_dumpf(doc, f, JSON_INDENT(2));
+			fprintf(f, "\n");
+			fclose(f);
+		}
+	}
+	json_decref(doc);
+}
+
 int
 main(int argc, char **argv)
 {
